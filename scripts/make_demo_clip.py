@@ -19,12 +19,15 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
 from snowcam.sinks import VideoRecorder
+
+Affine = npt.NDArray[np.float64]  # 2×3
 
 WIDTH, HEIGHT = 640, 480
 FPS = 30
@@ -89,7 +92,9 @@ def pose_at(frame: int) -> tuple[float, float, float, float]:
     raise ValueError(f"frame {frame} is outside the keys (0–{KEYS[-1].frame})")
 
 
-def similarity(scale: float, roll_deg: float, center_xy: tuple[float, float], shift_xy: tuple[float, float]):
+def similarity(
+    scale: float, roll_deg: float, center_xy: tuple[float, float], shift_xy: tuple[float, float]
+) -> Affine:
     """The 2×3 map ``p -> scale·R(roll)·(p - center) + center + shift`` (y down, roll clockwise)."""
     th = np.deg2rad(roll_deg)
     c, s = scale * np.cos(th), scale * np.sin(th)
@@ -99,12 +104,12 @@ def similarity(scale: float, roll_deg: float, center_xy: tuple[float, float], sh
     return np.hstack([lin, offset[:, None]])
 
 
-def compose(outer: npt.NDArray[np.float64], inner: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+def compose(outer: Affine, inner: Affine) -> Affine:
     """The 2×3 affine ``outer ∘ inner`` (``inner`` first)."""
     return (np.vstack([outer, [0, 0, 1]]) @ np.vstack([inner, [0, 0, 1]]))[:2]
 
 
-def source_to_frame0() -> npt.NDArray[np.float64]:
+def source_to_frame0() -> Affine:
     """Source (astronaut.png) pixels to frame-0 pixels: scale about the face box centre."""
     x, y, w, h = FACE_BOX_SOURCE_XYWH
     cx, cy = x + w / 2.0, y + h / 2.0
@@ -114,9 +119,9 @@ def source_to_frame0() -> npt.NDArray[np.float64]:
     )
 
 
-def frame_affines() -> list[npt.NDArray[np.float64]]:
+def frame_affines() -> list[Affine]:
     """Per frame, the 2×3 affine from frame-0 pixels to that frame's pixels."""
-    out = []
+    out: list[Affine] = []
     for i in range(N_FRAMES):
         dx, dy, roll, scale = pose_at(i)
         out.append(similarity(scale, roll, FACE_CENTER_FRAME0_XY, (dx, dy)))
@@ -137,7 +142,9 @@ def feather_mask(height: int, width: int) -> npt.NDArray[np.float32]:
     return u * u * (3.0 - 2.0 * u)
 
 
-def render(portrait: npt.NDArray[np.uint8], mask: npt.NDArray[np.float32], src_to_frame) -> np.ndarray:
+def render(
+    portrait: npt.NDArray[np.uint8], mask: npt.NDArray[np.float32], src_to_frame: Affine
+) -> npt.NDArray[np.uint8]:
     """One frame: the portrait warped by ``src_to_frame`` and blended onto the backdrop."""
     size = (WIDTH, HEIGHT)
     warped = cv2.warpAffine(
@@ -148,12 +155,12 @@ def render(portrait: npt.NDArray[np.uint8], mask: npt.NDArray[np.float32], src_t
     return np.clip(warped * alpha + backdrop * (1.0 - alpha) + 0.5, 0, 255).astype(np.uint8)
 
 
-def metadata(affines: list[npt.NDArray[np.float64]]) -> dict:
+def metadata(affines: list[Affine]) -> dict[str, Any]:
     to0 = source_to_frame0()
     x, y, w, h = FACE_BOX_SOURCE_XYWH
     box0 = [round(float(v), 3) for v in (*(to0 @ [x, y, 1.0]), w * SOURCE_SCALE, h * SOURCE_SCALE)]
     eyes0 = [[round(float(v), 3) for v in to0 @ [px, py, 1.0]] for px, py in OUTER_EYE_CORNERS_SOURCE_XY]
-    frames = []
+    frames: list[dict[str, Any]] = []
     for i, a in enumerate(affines):
         dx, dy, roll, scale = pose_at(i)
         frames.append(
@@ -196,7 +203,7 @@ def metadata(affines: list[npt.NDArray[np.float64]]) -> dict:
     }
 
 
-def to_json(meta: dict) -> str:
+def to_json(meta: dict[str, Any]) -> str:
     """Readable JSON with one line per frame, so diffs of the ground truth stay small."""
     head = {k: v for k, v in meta.items() if k != "frames"}
     text = json.dumps(head, indent=1, ensure_ascii=False)

@@ -202,6 +202,7 @@ class CameraSource(_SourceBase):
     The requested ``width``, ``height`` (pixels) and ``fps`` are hints to the driver; ``info``
     reports what was granted (size from the first frame, fps from the driver or the request
     when the driver does not say). ``clock`` returns seconds (default ``time.monotonic``).
+    Read and close from the same thread: releasing a device during a blocking read is unsafe.
 
     Raises:
         SourceError: the camera cannot be opened or delivers no first frame. ``read`` raises it
