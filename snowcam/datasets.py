@@ -140,7 +140,9 @@ def load_kaggle_csv(path: str | Path, limit: int | None = None) -> LandmarkSet:
                 xy = np.array([float(row[c]) if row[c].strip() else np.nan for c in columns], np.float32)
             except ValueError as exc:
                 raise DataError(f"{csv_path}:{line}: non-numeric coordinate ({exc})") from None
-            images.append(np.clip(pixels, 0, 255).astype(np.uint8).reshape(KAGGLE_IMAGE_SIDE, KAGGLE_IMAGE_SIDE))
+            images.append(
+                np.clip(pixels, 0, 255).astype(np.uint8).reshape(KAGGLE_IMAGE_SIDE, KAGGLE_IMAGE_SIDE)
+            )
             points.append(xy.reshape(len(KAGGLE15_NAMES), 2))
             identities.append(f"{csv_path.stem}:{line}")
             files.append(f"row {line}")

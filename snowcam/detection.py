@@ -56,12 +56,17 @@ class HaarFaceDetector:
         self.min_neighbors = min_neighbors
         self._primary = _cascade("haarcascade_frontalface_default.xml")
         self._fallback = _cascade("haarcascade_frontalface_alt2.xml") if fallback else None
+        self._profile: cv2.CascadeClassifier | None = None
 
     def detect(self, frame: Frame) -> list[FaceBox]:
         gray = to_gray(frame)
         h, w = gray.shape
         factor = min(1.0, self.max_side_px / max(h, w))
-        small = gray if factor == 1.0 else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        small = (
+            gray
+            if factor == 1.0
+            else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        )
         small = cv2.equalizeHist(small)
         min_side = max(20, int(round(self.min_face_px * factor)))
         boxes = self._run(self._primary, small, min_side, self.min_neighbors)
@@ -69,6 +74,32 @@ class HaarFaceDetector:
             boxes = self._run(self._fallback, small, min_side, max(2, self.min_neighbors - 2))
         boxes.sort(key=lambda b: -b[2] * b[3])
         return [FaceBox(x / factor, y / factor, bw / factor, bh / factor) for x, y, bw, bh in boxes]
+
+    def contains_face(self, frame: Frame, box: FaceBox) -> bool:
+        """Whether a face (frontal or profile, looser thresholds) is inside ``box`` of the frame.
+
+        Cheap (the region is shrunk to about 128 px): the tracker asks it to confirm a face
+        that the full-frame detector no longer finds, for example during a head turn.
+        """
+        gray = to_gray(frame)
+        h, w = gray.shape
+        x0, y0 = max(0, int(box.x)), max(0, int(box.y))
+        x1, y1 = min(w, int(box.x + box.w)), min(h, int(box.y + box.h))
+        if x1 - x0 < 24 or y1 - y0 < 24:
+            return False
+        roi = gray[y0:y1, x0:x1]
+        factor = min(1.0, 128.0 / max(roi.shape))
+        if factor < 1.0:
+            roi = cv2.resize(roi, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+        roi = cv2.equalizeHist(roi)
+        min_side = max(20, int(0.35 * min(roi.shape)))
+        if self._profile is None:
+            self._profile = _cascade("haarcascade_profileface.xml")
+        for cascade in (self._primary, self._profile):
+            for image in (roi, roi[:, ::-1]) if cascade is self._profile else (roi,):
+                if self._run(cascade, np.ascontiguousarray(image), min_side, 2):
+                    return True
+        return False
 
     def _run(self, cascade: cv2.CascadeClassifier, small: np.ndarray, min_side: int, neighbors: int) -> list:
         found = cascade.detectMultiScale(

@@ -129,24 +129,30 @@ def crop_face(
         with ``apply_affine(points_crop, invert_affine(affine))``.
     """
     affine = crop_affine(region, size)
-    gray = to_gray(image)
-    # Shrinking a lot with bilinear sampling aliases; pre-blur the source to the target scale.
-    shrink = region.size_px / size
+    return warp_to_crop(to_gray(image), affine, size), affine
+
+
+def warp_to_crop(gray: npt.NDArray[np.uint8], affine: Affine, size: int) -> npt.NDArray[np.uint8]:
+    """Resample a grey image through a 2×3 affine (image px → crop px) into a square crop.
+
+    Shrinking a lot with bilinear sampling aliases, so a large region is first reduced with
+    area averaging around the part of the image the crop covers.
+    """
+    a = np.asarray(affine, np.float64)
+    shrink = 1.0 / np.sqrt(abs(np.linalg.det(a[:, :2])))
     if shrink > 2.5:
-        x0, y0, bw, bh = (int(v) for v in _clipped_box(region.bounding_box(), gray.shape))
+        corners = apply_affine([[0, 0], [size - 1, 0], [0, size - 1], [size - 1, size - 1]], invert_affine(a))
+        x0, y0, bw, bh = _clipped_box(box_from_points(corners), gray.shape)
         if bw > 0 and bh > 0:
-            roi = gray[y0 : y0 + bh, x0 : x0 + bw]
             factor = 1.0 / np.floor(shrink / 1.5)
-            small = cv2.resize(roi, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-            sx, sy = small.shape[1] / bw, small.shape[0] / bh
-            to_small = np.array([[sx, 0, -x0 * sx], [0, sy, -y0 * sy]], np.float64)
-            affine_small = _compose(affine, invert_affine(to_small))
-            crop = cv2.warpAffine(
-                small, affine_small, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            small = cv2.resize(
+                gray[y0 : y0 + bh, x0 : x0 + bw], None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA
             )
-            return crop, affine
-    crop = cv2.warpAffine(gray, affine, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    return crop, affine
+            sx, sy = small.shape[1] / bw, small.shape[0] / bh
+            to_small = np.array([[sx, 0, (0.5 - x0) * sx - 0.5], [0, sy, (0.5 - y0) * sy - 0.5]], np.float64)
+            a = _compose(a, invert_affine(to_small))
+            gray = small
+    return cv2.warpAffine(gray, a, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _compose(outer: Affine, inner: Affine) -> Affine:
@@ -188,7 +194,9 @@ def outer_eye_distance_px(true_xy68: npt.ArrayLike) -> npt.NDArray[np.float64]:
     return np.linalg.norm(t[..., 45, :] - t[..., 36, :], axis=-1)
 
 
-def nme_percent(pred_xy: npt.ArrayLike, true_xy: npt.ArrayLike, normaliser_px: npt.ArrayLike) -> npt.NDArray[np.float64]:
+def nme_percent(
+    pred_xy: npt.ArrayLike, true_xy: npt.ArrayLike, normaliser_px: npt.ArrayLike
+) -> npt.NDArray[np.float64]:
     """Normalised mean error per face, in percent.
 
     Args:

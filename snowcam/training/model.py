@@ -47,37 +47,33 @@ def _conv_bn(x, filters: int, kernel: int, stride: int, name: str):
     return layers.ReLU(name=f"{name}_relu")(x)
 
 
-def _inverted_residual(x, filters: int, stride: int, expansion: int, name: str):
-    """MobileNetV2 block: 1×1 expand, 3×3 depthwise, 1×1 linear projection (+ skip)."""
-    in_filters = x.shape[-1]
-    y = _conv_bn(x, in_filters * expansion, 1, 1, f"{name}_expand") if expansion != 1 else x
-    y = layers.DepthwiseConv2D(3, stride, padding="same", use_bias=False, name=f"{name}_dw")(y)
-    y = layers.BatchNormalization(name=f"{name}_dw_bn")(y)
-    y = layers.ReLU(name=f"{name}_dw_relu")(y)
-    y = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_project")(y)
-    y = layers.BatchNormalization(name=f"{name}_project_bn")(y)
-    if stride == 1 and in_filters == filters:
-        y = layers.Add(name=f"{name}_add")([x, y])
-    return y
+def _separable_residual(x, name: str):
+    """A 3×3 depthwise-separable conv with BN and ReLU, added to its input."""
+    y = layers.SeparableConv2D(x.shape[-1], 3, padding="same", use_bias=False, name=f"{name}_sep")(x)
+    y = layers.BatchNormalization(name=f"{name}_bn")(y)
+    y = layers.ReLU(name=f"{name}_relu")(y)
+    return layers.Add(name=f"{name}_add")([x, y])
 
 
-# (filters, stride, expansion, repeats) per stage, after a stride-2 stem.
-SNOWNET_STAGES = ((24, 1, 1, 1), (32, 2, 4, 2), (64, 2, 4, 3), (96, 2, 4, 3), (128, 2, 4, 2))
+# (filters, separable residual blocks) per stage; each stage starts with a plain 3×3 stride-2 conv.
+# Plain convs downsample (they train fast on CPUs); cheap separable blocks add depth. Measured on the
+# 2-core CPU: ~0.5 ms per crop with LiteRT (1 thread), ~390 training crops/s with TensorFlow.
+SNOWNET_STAGES = ((16, 0), (32, 1), (64, 2), (128, 2))
 
 
 def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> keras.Model:
-    """A small MobileNetV2-style network with a multi-scale regression head (as PFLD)."""
+    """A small CNN (96 → 6 px feature map) with a multi-scale regression head (as in PFLD)."""
     inputs, x = _input(input_size)
-    x = _conv_bn(x, 24, 3, 2, "stem")
     taps = []
-    for stage, (filters, stride, expansion, repeats) in enumerate(SNOWNET_STAGES):
-        for r in range(repeats):
-            x = _inverted_residual(x, filters, stride if r == 0 else 1, expansion, f"s{stage}b{r}")
+    for stage, (filters, blocks) in enumerate(SNOWNET_STAGES):
+        x = _conv_bn(x, filters, 3, 2, f"s{stage}_down")
+        for b in range(blocks):
+            x = _separable_residual(x, f"s{stage}b{b}")
         if stage >= 2:
             taps.append(x)
     # Global context from the 12×12 and 6×6 maps plus the full spatial layout of the last map.
-    pooled = [layers.GlobalAveragePooling2D(name=f"gap{i}")(t) for i, t in enumerate(taps[:-1])]
-    last = _conv_bn(taps[-1], 128, 1, 1, "head")
+    pooled = [layers.GlobalAveragePooling2D(name=f"gap{i}")(t) for i, t in enumerate(taps)]
+    last = _conv_bn(taps[-1], 32, 1, 1, "head")
     features = layers.Concatenate(name="features")([*pooled, layers.Flatten(name="flatten")(last)])
     outputs = layers.Dense(
         n_points * 2,

@@ -1,0 +1,159 @@
+"""The ``snowcam`` command: the app (no arguments) and its subcommands.
+
+Heavy imports (Qt, TensorFlow) happen inside the subcommand that needs them, so
+``snowcam eval`` never loads Qt and the app never loads TensorFlow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad path, bad file); printed without a traceback, exit code 2."""
+
+
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from snowcam.training.config import TrainConfig
+
+    d = TrainConfig()
+    p = sub.add_parser(
+        "train", help="train the keypoint model and export models/keypoints.{tflite,json,keras}"
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        help="a faces68-layout folder (images/, landmarks.csv) or a Kaggle training.csv; repeat for more "
+        f"(default: {' '.join(d.data)})",
+    )
+    p.add_argument("--arch", default=d.arch, choices=("snownet", "seed-mlp", "seed-cnn"))
+    p.add_argument("--epochs", type=int, default=d.epochs)
+    p.add_argument("--samples-per-epoch", type=int, default=d.samples_per_epoch)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--learning-rate", type=float, default=d.learning_rate)
+    p.add_argument("--val-fraction", type=float, default=d.val_fraction)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--out", default=d.out, help="output path without suffix (default: %(default)s)")
+
+
+def _add_eval(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="measure the model on a faces68-layout folder")
+    p.add_argument("--data", required=True, help="folder with images/ and landmarks.csv (68 points)")
+    p.add_argument("--boxes", choices=("detector", "truth"), default="detector")
+    p.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
+    p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
+    p.add_argument("--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png")
+    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="snowcam",
+        description="Selfie filters on facial keypoints, live and local. Without a command, opens the app.",
+    )
+    parser.add_argument("--video", default=None, help="app: start on this video file")
+    parser.add_argument("--camera", type=int, default=None, help="app: start on this camera index")
+    sub = parser.add_subparsers(dest="command")
+    _add_train(sub)
+    _add_eval(sub)
+    try:
+        from snowcam.commands import add_pipeline_commands
+    except ImportError:
+        pass
+    else:
+        add_pipeline_commands(sub)
+    return parser
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from snowcam.training.config import TrainConfig
+
+    data = args.data or TrainConfig().data
+    for path in data:
+        if not Path(path).exists():
+            raise UserError(f"--data {path}: no such folder or file")
+    try:
+        from snowcam.training.train import train
+    except ImportError as exc:
+        raise UserError(f"training needs TensorFlow: pip install 'snowcam[train]' ({exc})") from None
+    from snowcam.datasets import DataError
+
+    cfg = TrainConfig(
+        data=list(data),
+        arch=args.arch,
+        epochs=args.epochs,
+        samples_per_epoch=args.samples_per_epoch,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        val_fraction=args.val_fraction,
+        seed=args.seed,
+        out=args.out,
+    )
+    try:
+        train(cfg, log=lambda s: print(s, flush=True))
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from snowcam.datasets import DataError, load_faces68_folder
+    from snowcam.detection import HaarFaceDetector
+    from snowcam.evaluate import evaluate, write_report
+    from snowcam.keypoints import KeypointModel, ModelError, default_model_path
+
+    try:
+        data = load_faces68_folder(args.data, color=True, limit=args.limit)
+    except DataError as exc:
+        raise UserError(str(exc)) from None
+    try:
+        model = KeypointModel(args.model or default_model_path())
+    except ModelError as exc:
+        raise UserError(str(exc)) from None
+    detector = HaarFaceDetector(min_face_px=20, max_side_px=400) if args.boxes == "detector" else None
+    result = evaluate(data, model, detector, boxes=args.boxes)
+    summary = result.summary()
+    summary.update({"data": str(args.data), "boxes": args.boxes, "model": str(model.path)})
+    if args.report:
+        summary["report"] = [str(p) for p in write_report(result, data, args.report)]
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"{summary['n_images']} images from {args.data}, {args.boxes} boxes, model {model.path}")
+        if summary["nme_68"] is not None:
+            print(f"  NME-68 {summary['nme_68']:.2f}%   NME-K15 {summary['nme_k15']:.2f}%")
+        print(
+            f"  no face {summary['no_face_rate'] * 100:.2f}%   failure rate {summary['failure_rate'] * 100:.2f}%"
+        )
+        if summary["ms_per_face"] is not None:
+            print(
+                f"  landmark stage {summary['ms_per_face']:.3f} ms per face (median, incl. crop and refinement)"
+            )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"train": cmd_train, "eval": cmd_eval}
+    try:
+        if args.command is None:
+            from snowcam.ui.app import run_app
+
+            return run_app(video=args.video, camera=args.camera)
+        if args.command in handlers:
+            return handlers[args.command](args)
+        return args.handler(args)
+    except UserError as exc:
+        print(f"snowcam {args.command or ''}: error: {exc}".replace("  ", " "), file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Run the exported keypoint model with LiteRT (no TensorFlow import at run time).
+
+A model is a ``.tflite`` file plus its model card, a ``.json`` file of the same stem, which
+says how to feed it (input size, normalisation), what it outputs (point names, coordinate
+space) and how crops are cut (the crop rule and the detector calibration).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from snowcam.geometry import (
+    MODEL_INPUT_SIZE,
+    DetectorCalibration,
+    apply_affine,
+    crop_face,
+    invert_affine,
+    region_from_box,
+    region_from_keypoints,
+)
+from snowcam.types import N_KEYPOINTS, POINT_NAMES_68, CropRegion, FaceBox, Frame, Keypoints
+
+CARD_FORMAT = "snowcam-keypoints/1"
+
+
+class ModelError(RuntimeError):
+    """The model file or its card is missing, corrupt or of the wrong kind; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCard:
+    """What the runtime needs from ``keypoints.json`` (the full card has more: data, metrics...)."""
+
+    input_size: int
+    point_names: tuple[str, ...]
+    calibration: DetectorCalibration
+    raw: dict[str, Any]
+
+    @classmethod
+    def load(cls, path: Path) -> ModelCard:
+        try:
+            raw = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise ModelError(f"model card {path} is missing; it must sit beside the .tflite file") from None
+        except (OSError, ValueError) as exc:
+            raise ModelError(f"model card {path} is not valid JSON: {exc}") from None
+        try:
+            if raw.get("format") != CARD_FORMAT:
+                raise ModelError(f"{path}: not a snowcam model card (format {raw.get('format')!r})")
+            size = int(raw["input"]["size"])
+            names = tuple(raw["output"]["point_names"])
+            cal = raw["crop"]["detector_calibration"]
+            calibration = DetectorCalibration(float(cal["dx"]), float(cal["dy"]), float(cal["scale"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{path}: model card is missing or has a bad field ({exc})") from None
+        if names != POINT_NAMES_68:
+            raise ModelError(
+                f"{path}: the model predicts {len(names)} points, the app needs the 68-point model"
+            )
+        if size != MODEL_INPUT_SIZE:
+            raise ModelError(f"{path}: input size {size} is not the crop size {MODEL_INPUT_SIZE}")
+        return cls(size, names, calibration, raw)
+
+
+class KeypointModel:
+    """The 68-point model on LiteRT.
+
+    ``predict_crops`` takes grey ``uint8`` crops and returns points in crop pixels;
+    ``predict`` cuts the crops from a frame and returns points in frame pixels.
+    """
+
+    def __init__(self, model_path: str | Path, num_threads: int = 1) -> None:
+        path = Path(model_path)
+        self.path = path
+        self.card = ModelCard.load(path.with_suffix(".json"))
+        if not path.is_file():
+            raise ModelError(f"model file {path} is missing; rebuild it with `snowcam train`")
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            self._interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as exc:
+            raise ModelError(
+                f"{path} is not a valid .tflite model ({exc}); rebuild it with `snowcam train`"
+            ) from None
+        inp = self._interpreter.get_input_details()[0]
+        out = self._interpreter.get_output_details()[0]
+        size = self.card.input_size
+        if tuple(inp["shape"][1:]) != (size, size, 1) or int(np.prod(out["shape"][1:])) != N_KEYPOINTS * 2:
+            raise ModelError(
+                f"{path}: expected input (1, {size}, {size}, 1) and {N_KEYPOINTS * 2} outputs, "
+                f"got {tuple(inp['shape'])} and {tuple(out['shape'])}"
+            )
+        self._input_index = inp["index"]
+        self._output_index = out["index"]
+        self._batch = 1
+
+    @property
+    def calibration(self) -> DetectorCalibration:
+        return self.card.calibration
+
+    def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Points ``(n, 68, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8."""
+        crops = np.asarray(crops)
+        n = crops.shape[0]
+        if n == 0:
+            return np.zeros((0, N_KEYPOINTS, 2), np.float32)
+        if n != self._batch:
+            self._interpreter.resize_tensor_input(self._input_index, [n, *crops.shape[1:], 1])
+            self._interpreter.allocate_tensors()
+            self._batch = n
+        self._interpreter.set_tensor(self._input_index, crops.astype(np.float32)[..., None])
+        self._interpreter.invoke()
+        out = self._interpreter.get_tensor(self._output_index)
+        return out.reshape(n, N_KEYPOINTS, 2) * self.card.input_size
+
+    def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
+        """Keypoints in frame pixels for each crop region of a BGR frame."""
+        if not regions:
+            return []
+        crops, back = [], []
+        for region in regions:
+            crop, affine = crop_face(frame, region, self.card.input_size)
+            crops.append(crop)
+            back.append(invert_affine(affine))
+        points = self.predict_crops(np.stack(crops))
+        return [Keypoints(apply_affine(p, b)) for p, b in zip(points, back, strict=True)]
+
+    def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
+        """Keypoints for a detector box: crop by the calibration, then re-crop from the points.
+
+        Each refinement pass crops again around the points just found (upright, as the tracker
+        does), which removes most of the error that the detector's loose box causes.
+        """
+        keypoints = self.predict(frame, [region_from_box(box, self.calibration)])[0]
+        for _ in range(refine_passes):
+            keypoints = self.predict(frame, [region_from_keypoints(keypoints.xy_px, rotate=True)])[0]
+        return keypoints
+
+
+def default_model_path() -> Path:
+    """The shipped model, ``models/keypoints.tflite``."""
+    from snowcam.resources import models_dir
+
+    return models_dir() / "keypoints.tflite"

@@ -1,0 +1,35 @@
+"""The training recipe as data (no TensorFlow import, so the CLI can show defaults cheaply)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from snowcam.types import N_KEYPOINTS
+
+
+@dataclass
+class TrainConfig:
+    """One training recipe. The defaults are the shipped model's recipe."""
+
+    data: list[str] = field(default_factory=lambda: ["../shared/data/faces68", "../shared/data/300w-train"])
+    arch: str = "snownet"
+    epochs: int = 120
+    samples_per_epoch: int = 6144
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup_epochs: int = 3
+    val_fraction: float = 0.1
+    seed: int = 1234
+    wing_w: float = 10.0
+    wing_epsilon: float = 2.0
+    p_detector_region: float = 0.45
+    p_rotated_region: float = 0.35
+    out: str = "models/keypoints"
+    cache_dir: str = field(default_factory=lambda: str(Path.home() / ".cache" / "snowcam"))
+    eval_every: int = 5
+
+    @property
+    def n_out_points(self) -> int:
+        return 15 if self.arch.startswith("seed") else N_KEYPOINTS
