@@ -1,0 +1,197 @@
+"""Follow faces over time: detect now and then, crop from last frame's keypoints, smooth.
+
+Once a face has keypoints, the next frame's crop comes from those keypoints (as MediaPipe
+tracks), so the detector runs only every few frames or when no face is tracked. The caller
+hands in each frame's time; nothing here reads a clock except to measure stage durations.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from snowcam.detection import FaceDetector
+from snowcam.geometry import DetectorCalibration, box_from_points, region_from_box, region_from_keypoints
+from snowcam.smoothing import OneEuroFilter
+from snowcam.types import CropRegion, Face, FaceBox, Frame, Keypoints
+
+
+class KeypointPredictor(Protocol):
+    """What the tracker needs from a keypoint model (``KeypointModel`` or a test fake)."""
+
+    @property
+    def calibration(self) -> DetectorCalibration: ...
+
+    def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]: ...
+
+    def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TrackerConfig:
+    """Tracking and smoothing settings.
+
+    Attributes:
+        detect_every_n_frames: run the detector on every N-th frame while faces are tracked
+            (always when none is).
+        max_detector_misses: drop a track after this many detector runs in a row that found
+            no face near it (the keypoints alone cannot tell a face from a wall).
+        max_faces: the most faces followed at once.
+        new_face_iou: a detection overlapping a track's crop region less than this starts a new track.
+        min_cutoff_hz, beta, d_cutoff_hz: One Euro filter settings for the keypoints; speeds are
+            measured in eye distances per second, so the same values suit small and big faces.
+    """
+
+    detect_every_n_frames: int = 10
+    max_detector_misses: int = 3
+    max_faces: int = 4
+    new_face_iou: float = 0.25
+    min_cutoff_hz: float = 1.0
+    beta: float = 2.0
+    d_cutoff_hz: float = 1.0
+    smooth: bool = True
+
+
+@dataclass
+class _Track:
+    track_id: int
+    raw: Keypoints
+    smoother: OneEuroFilter
+    smoothed: Keypoints
+    detector_misses: int = 0
+    age_frames: int = 0
+
+
+@dataclass
+class TrackerTimes:
+    """Milliseconds spent in each stage of the last update."""
+
+    detect_ms: float = 0.0
+    keypoints_ms: float = 0.0
+    track_ms: float = 0.0
+    detected: bool = False
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class FaceTracker:
+    """Detect, follow and smooth faces in a stream of frames."""
+
+    def __init__(self, detector: FaceDetector, model: KeypointPredictor, config: TrackerConfig | None = None):
+        self.detector = detector
+        self.model = model
+        self.config = config or TrackerConfig()
+        self._tracks: list[_Track] = []
+        self._next_id = 1
+        self._frame_index = 0
+        self.last_times = TrackerTimes()
+
+    def reset(self) -> None:
+        """Forget every face (for a new source)."""
+        self._tracks = []
+        self._frame_index = 0
+
+    def update(self, frame: Frame, t_s: float) -> tuple[Face, ...]:
+        """The faces of this frame (smoothed keypoints, stable ids), given its time in seconds."""
+        cfg = self.config
+        times = TrackerTimes()
+        height, width = frame.shape[:2]
+
+        start = time.perf_counter()
+        if self._tracks:
+            regions = [region_from_keypoints(tr.raw.xy_px, rotate=True) for tr in self._tracks]
+            predicted = self.model.predict(frame, regions)
+            kept = []
+            for track, region, keypoints in zip(self._tracks, regions, predicted, strict=True):
+                if _plausible(keypoints, region, width, height):
+                    track.raw = keypoints
+                    kept.append(track)
+            self._tracks = kept
+        times.keypoints_ms = (time.perf_counter() - start) * 1000.0
+
+        if not self._tracks or self._frame_index % cfg.detect_every_n_frames == 0:
+            start = time.perf_counter()
+            boxes = self.detector.detect(frame)
+            times.detect_ms = (time.perf_counter() - start) * 1000.0
+            times.detected = True
+            start = time.perf_counter()
+            self._match_detections(frame, boxes)
+            times.keypoints_ms += (time.perf_counter() - start) * 1000.0
+
+        start = time.perf_counter()
+        self._drop_duplicates()
+        faces = []
+        for track in self._tracks:
+            track.age_frames += 1
+            if cfg.smooth:
+                scale = max(track.raw.outer_eye_distance_px, 1.0)
+                track.smoothed = Keypoints(track.smoother.filter(track.raw.xy_px, t_s, scale=scale))
+            else:
+                track.smoothed = track.raw
+            faces.append(Face(box_from_points(track.smoothed.xy_px), track.smoothed, track.track_id))
+        times.track_ms = (time.perf_counter() - start) * 1000.0
+        self._frame_index += 1
+        self.last_times = times
+        return tuple(faces)
+
+    def _match_detections(self, frame: Frame, boxes: list[FaceBox]) -> None:
+        cfg = self.config
+        calibration = self.model.calibration
+        matched: set[int] = set()
+        for box in boxes:
+            det_box = region_from_box(box, calibration).bounding_box()
+            overlaps = [
+                (det_box.iou(region_from_keypoints(tr.raw.xy_px).bounding_box()), k)
+                for k, tr in enumerate(self._tracks)
+            ]
+            best_iou, best_k = max(overlaps, default=(0.0, -1))
+            if best_iou >= cfg.new_face_iou:
+                matched.add(best_k)
+                continue
+            if len(self._tracks) >= cfg.max_faces:
+                continue
+            keypoints = self.model.predict_from_box(frame, box, refine_passes=1)
+            self._tracks.append(
+                _Track(
+                    self._next_id,
+                    keypoints,
+                    OneEuroFilter(cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz),
+                    keypoints,
+                )
+            )
+            matched.add(len(self._tracks) - 1)
+            self._next_id += 1
+        confirm = getattr(self.detector, "contains_face", None)
+        survivors = []
+        for k, track in enumerate(self._tracks):
+            if k not in matched and confirm is not None:
+                region = region_from_keypoints(track.raw.xy_px).bounding_box()
+                if confirm(frame, region):
+                    matched.add(k)
+            track.detector_misses = 0 if k in matched else track.detector_misses + 1
+            if track.detector_misses < cfg.max_detector_misses:
+                survivors.append(track)
+        self._tracks = survivors
+
+    def _drop_duplicates(self) -> None:
+        """Two tracks that converged on one face: keep the older."""
+        kept: list[_Track] = []
+        for track in sorted(self._tracks, key=lambda tr: tr.track_id):
+            box = box_from_points(track.raw.xy_px)
+            if all(box.iou(box_from_points(k.raw.xy_px)) < 0.5 for k in kept):
+                kept.append(track)
+        self._tracks = kept
+
+
+def _plausible(keypoints: Keypoints, region: CropRegion, width: int, height: int) -> bool:
+    """Whether points predicted from a tracking crop still look like a face inside the frame."""
+    new = region_from_keypoints(keypoints.xy_px, rotate=True)
+    ratio = new.size_px / region.size_px
+    shift = np.hypot(new.center_x_px - region.center_x_px, new.center_y_px - region.center_y_px)
+    inside = -0.25 * new.size_px < new.center_x_px < width + 0.25 * new.size_px and (
+        -0.25 * new.size_px < new.center_y_px < height + 0.25 * new.size_px
+    )
+    return 0.6 < ratio < 1.6 and shift < 0.35 * region.size_px and inside and new.size_px > 12
