@@ -1,0 +1,133 @@
+"""The contract every registered filter keeps, checked for all of them by one parametrised test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import face_from_template, textured_frame
+from numpy.testing import assert_array_equal
+
+from snowcam.filters import FILTERS, create_filter, filter_names, render
+from snowcam.types import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT, Face, FaceBox
+
+H, W = 240, 320
+
+
+def _changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return (a != b).any(axis=2)
+
+
+def _near(face: Face, margin: float) -> np.ndarray:
+    """Pixels within ``margin`` × the face box size of the face box."""
+    box = face.box
+    ys, xs = np.mgrid[0:H, 0:W]
+    m = margin * max(box.w, box.h)
+    return (xs >= box.x - m) & (xs <= box.x + box.w + m) & (ys >= box.y - m) & (ys <= box.y + box.h + m)
+
+
+def _eye_regions(face: Face) -> list[np.ndarray]:
+    """For each eye: the pixels within 30 % of the eye distance of its centre."""
+    assert face.keypoints is not None
+    ys, xs = np.mgrid[0:H, 0:W]
+    r = 0.3 * face.keypoints.outer_eye_distance_px
+    regions = []
+    for eye in (EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT):
+        cx, cy = face.keypoints[eye]
+        regions.append((xs - cx) ** 2 + (ys - cy) ** 2 <= r * r)
+    return regions
+
+
+@pytest.mark.parametrize("name", filter_names())
+def test_filter_contract(name: str) -> None:
+    filt = create_filter(name)
+    assert filt.name == name
+    frame = textured_frame(H, W)
+    pristine = frame.copy()
+    draws = name != "none"
+
+    def run(*faces: Face) -> np.ndarray:
+        out = render(frame, faces, [filt])
+        assert out.shape == frame.shape and out.dtype == np.uint8
+        assert out is not frame and not np.shares_memory(out, frame)
+        assert_array_equal(frame, pristine, err_msg=f"{name} modified its input frame")
+        return out
+
+    assert_array_equal(run(), frame, err_msg="zero faces must give the input back")
+
+    normal = face_from_template((160, 110), 90)
+    out = run(normal)
+    changed = _changed(out, frame)
+    assert not changed[~_near(normal, 0.5)].any(), "drew far away from the face"
+    for region in _eye_regions(normal):
+        assert changed[region].any() == draws, "a drawing filter must change the eyes, 'none' must not"
+
+    rolled = face_from_template((160, 110), 90, roll_deg=30)
+    out = run(rolled)
+    changed = _changed(out, frame)
+    assert not changed[~_near(rolled, 0.5)].any()
+    assert all(changed[region].any() == draws for region in _eye_regions(rolled))
+
+    for corner in [(8.0, 12.0), (W - 5.0, H - 3.0), (-30.0, 120.0), (160.0, H + 40.0)]:
+        at_edge = face_from_template(corner, 110, roll_deg=-15)
+        out = run(at_edge)
+        assert not _changed(out, frame)[~_near(at_edge, 0.5)].any()
+
+    no_keypoints = Face(FaceBox(100, 60, 120, 130), None, track_id=7)
+    out = run(no_keypoints)
+    assert not _changed(out, frame)[~_near(no_keypoints, 0.2)].any(), "needs keypoints: draw at most the box"
+
+    left, right = (
+        face_from_template((80, 100), 60, roll_deg=10),
+        face_from_template((240, 140), 70, roll_deg=-20),
+    )
+    out = run(left, right)
+    changed = _changed(out, frame)
+    for face in (left, right):
+        assert all(changed[region].any() == draws for region in _eye_regions(face))
+    assert_array_equal(
+        out[:, W // 2 :], run(right)[:, W // 2 :], err_msg="one face's effect leaked onto the other"
+    )
+
+
+def test_filter_names_are_in_gallery_order() -> None:
+    names = filter_names()
+    assert names[:2] == ["none", "big-eyes"]
+    assert names[-1] == "landmarks"
+    assert sorted(names) == sorted(FILTERS)
+    assert sum(n.startswith("glasses-") for n in names) >= 3
+
+
+def test_registry_entries_are_complete() -> None:
+    for name, info in FILTERS.items():
+        assert info.name == name and info.title.strip()
+        assert 0.0 <= info.default_strength <= 1.0
+    assert FILTERS["big-eyes"].has_strength
+
+
+def test_create_filter_rejects_unknown_names_and_bad_strengths() -> None:
+    with pytest.raises(ValueError, match=r"unknown filter 'sunglasses'.*big-eyes.*landmarks"):
+        create_filter("sunglasses")
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        create_filter("big-eyes", 1.5)
+
+
+def test_strength_scales_the_effect() -> None:
+    frame = textured_frame(H, W)
+    face = face_from_template((160, 110), 90)
+    diffs = [
+        np.abs(render(frame, [face], [create_filter("big-eyes", s)]).astype(int) - frame).sum()
+        for s in (0, 0.3, 1)
+    ]
+    assert diffs[0] == 0 < diffs[1] < diffs[2]
+
+
+def test_render_applies_filters_in_order() -> None:
+    frame = textured_frame(H, W)
+    face = face_from_template((160, 110), 90)
+    eyes, glasses = create_filter("big-eyes"), create_filter("glasses-aviator")
+    glasses_on_top = render(frame, [face], [eyes, glasses])
+    expected = frame.copy()
+    eyes.apply(expected, face)
+    glasses.apply(expected, face)
+    assert_array_equal(glasses_on_top, expected)
+    assert not np.array_equal(glasses_on_top, render(frame, [face], [glasses, eyes]))
