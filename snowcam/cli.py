@@ -129,11 +129,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if summary["nme_68"] is not None:
             print(f"  NME-68 {summary['nme_68']:.2f}%   NME-K15 {summary['nme_k15']:.2f}%")
         print(
-            f"  no face {summary['no_face_rate'] * 100:.2f}%   failure rate {summary['failure_rate'] * 100:.2f}%"
+            f"  no face {summary['no_face_rate'] * 100:.2f}%"
+            f"   failure rate {summary['failure_rate'] * 100:.2f}%"
         )
         if summary["ms_per_face"] is not None:
             print(
-                f"  landmark stage {summary['ms_per_face']:.3f} ms per face (median, incl. crop and refinement)"
+                f"  landmark stage {summary['ms_per_face']:.3f} ms per face"
+                " (median, crop + prediction + one refinement pass)"
             )
     return 0
 

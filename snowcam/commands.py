@@ -25,14 +25,20 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     render.add_argument("input", help="a video file OpenCV can read")
     render.add_argument("-o", "--output", required=True, help="the mp4 to write")
     render.add_argument("--filter", action="append", default=[], help="a filter name; repeat to stack them")
-    render.add_argument("--stats", default=None, help="write per-frame faces, keypoints and stage times (JSON)")
+    render.add_argument(
+        "--stats", default=None, help="write per-frame faces, keypoints and stage times (JSON)"
+    )
     render.add_argument("--max-frames", type=int, default=None)
     render.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     render.set_defaults(handler=cmd_render)
 
     bench = sub.add_parser("bench", help="per-stage median times and frames per second over a clip")
-    bench.add_argument("input", nargs="?", default=None, help="a video file (default: the built-in demo clip)")
-    bench.add_argument("--filter", action="append", default=None, help="filters to time (default: big-eyes, glasses)")
+    bench.add_argument(
+        "input", nargs="?", default=None, help="a video file (default: the built-in demo clip)"
+    )
+    bench.add_argument(
+        "--filter", action="append", default=None, help="filters to time (default: big-eyes, glasses)"
+    )
     bench.add_argument("--max-frames", type=int, default=None)
     bench.add_argument("--model", default=None)
     bench.add_argument("--json", action="store_true", help="print one JSON object")
@@ -121,7 +127,12 @@ def cmd_render(args: argparse.Namespace) -> int:
             return _fail("render", f"{args.input}: no frame could be read")
         recorder.close()
     if args.stats:
-        stats = {"input": str(args.input), "fps": info.fps, "size": [info.width, info.height], "frames": frames}
+        stats = {
+            "input": str(args.input),
+            "fps": info.fps,
+            "size": [info.width, info.height],
+            "frames": frames,
+        }
         _write_json_atomic(Path(args.stats), stats)
     with_face = sum(1 for f in frames if f["faces"]) if frames else None
     detail = f", a face in {with_face}/{n} frames" if with_face is not None else ""
@@ -176,18 +187,29 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{report['frames']} frames of {path} ({info.width}×{info.height}), faces in "
-              f"{report['frames_with_face']} frames")
+        print(
+            f"{report['frames']} frames of {path} ({info.width}×{info.height}), faces in "
+            f"{report['frames_with_face']} frames"
+        )
         for name, value in report["median_ms"].items():
             print(f"  {name:<24s} {value:8.3f} ms (median)")
-        print(f"  detect when it runs       {report['detect_ms_when_run']:8.3f} ms on "
-              f"{report['detector_runs']} frames")
-        print(f"  processing, no filters     {report['processing_no_filters_ms_mean']:8.3f} ms mean per frame "
-              "(detector amortised)")
-        print(f"  keypoints per face         {report['keypoints_ms_per_face']:8.3f} ms (median, tracking frames)")
+        print(
+            f"  detect when it runs       {report['detect_ms_when_run']:8.3f} ms on "
+            f"{report['detector_runs']} frames"
+        )
+        print(
+            f"  processing, no filters     {report['processing_no_filters_ms_mean']:8.3f} ms mean per frame "
+            "(detector amortised)"
+        )
+        print(
+            f"  keypoints per face         {report['keypoints_ms_per_face']:8.3f} ms"
+            " (median over tracking frames)"
+        )
         print(f"  filters together           {report['filters_ms']:8.3f} ms (median)")
-        print(f"  total                      {report['median_ms']['total']:8.3f} ms (median) → "
-              f"{report['fps']:.0f} frames/s")
+        print(
+            f"  total                      {report['median_ms']['total']:8.3f} ms (median) → "
+            f"{report['fps']:.0f} frames/s"
+        )
     return 0
 
 

@@ -68,7 +68,7 @@ class HaarFaceDetector:
             else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         )
         small = cv2.equalizeHist(small)
-        min_side = max(20, int(round(self.min_face_px * factor)))
+        min_side = max(20, round(self.min_face_px * factor))
         boxes = self._run(self._primary, small, min_side, self.min_neighbors)
         if not boxes and self._fallback is not None:
             boxes = self._run(self._fallback, small, min_side, max(2, self.min_neighbors - 2))

@@ -21,6 +21,7 @@ from snowcam.geometry import (
     box_from_points,
     nme_percent,
     outer_eye_distance_px,
+    region_from_box,
     region_from_keypoints,
 )
 from snowcam.keypoints import KeypointModel
@@ -32,29 +33,41 @@ MIN_OVERLAP_IOU = 0.3
 
 @dataclass
 class EvalResult:
-    """Per-image outcome of an evaluation; ``nme_68`` is NaN where no face was found."""
+    """Per-image outcome of an evaluation.
+
+    ``nme_68`` is NaN where no face was found, and everywhere for a Kaggle-15 model (which is
+    then judged on ``nme_k15``).
+    """
 
     files: list[str]
+    found: npt.NDArray[np.bool_]
     nme_68: npt.NDArray[np.float64]
     nme_k15: npt.NDArray[np.float64]
     point_nme_k15: npt.NDArray[np.float64]  # (n, 15), NaN where no face
     predictions: npt.NDArray[np.float32]  # (n, 68, 2), NaN where no face
+    predictions_k15: npt.NDArray[np.float32]  # (n, 15, 2), NaN where no face
     ms_per_face: list[float] = field(default_factory=list)
 
+    def shown_predictions(self, i: int) -> npt.NDArray[np.float32]:
+        """The richest prediction of image i: 68 points, else the Kaggle-15 view."""
+        return self.predictions[i] if not np.isnan(self.predictions[i]).any() else self.predictions_k15[i]
+
     @property
-    def found(self) -> npt.NDArray[np.bool_]:
-        return ~np.isnan(self.nme_68)
+    def primary_nme(self) -> npt.NDArray[np.float64]:
+        """NME-68 for a 68-point model, NME-K15 for a Kaggle-15 model (NaN where no face)."""
+        return self.nme_68 if not np.isnan(self.nme_68[self.found]).all() else self.nme_k15
 
     def summary(self) -> dict[str, Any]:
         """The numbers ``snowcam eval --json`` prints."""
         n = len(self.files)
         found = self.found
-        failures = (~found) | (np.nan_to_num(self.nme_68, nan=np.inf) > FAILURE_NME_PERCENT)
+        failures = (~found) | (np.nan_to_num(self.primary_nme, nan=np.inf) > FAILURE_NME_PERCENT)
+        has_68 = found.any() and not np.isnan(self.nme_68[found]).all()
         return {
             "n_images": n,
             "n_faces_found": int(found.sum()),
             "no_face_rate": float(1.0 - found.mean()) if n else 0.0,
-            "nme_68": float(np.nanmean(self.nme_68)) if found.any() else None,
+            "nme_68": float(np.nanmean(self.nme_68)) if has_68 else None,
             "nme_k15": float(np.nanmean(self.nme_k15)) if found.any() else None,
             "failure_rate": float(failures.mean()) if n else 0.0,
             "per_point_nme_k15": {
@@ -84,6 +97,7 @@ def evaluate(
         raise ValueError("evaluation needs 68-point ground truth (the faces68 layout)")
     n = len(data)
     preds = np.full((n, 68, 2), np.nan, np.float32)
+    preds15 = np.full((n, 15, 2), np.nan, np.float32)
     times: list[float] = []
     for i, (image, truth) in enumerate(zip(data.images, data.points, strict=True)):
         true_box = box_from_points(truth)
@@ -97,13 +111,22 @@ def evaluate(
         if box is None:
             continue
         start = time.perf_counter()
-        keypoints = model.predict_from_box(image, box, refine_passes=refine_passes)
+        if model.n_points == 68:
+            preds[i] = model.predict_from_box(image, box, refine_passes=refine_passes).xy_px
+        else:
+            preds15[i] = model.predict_points(image, [region_from_box(box, model.calibration)])[0]
         times.append((time.perf_counter() - start) * 1000.0)
-        preds[i] = keypoints.xy_px
     iod = outer_eye_distance_px(data.points)
-    nme68 = nme_percent(preds, data.points, iod)
-    point_k15 = np.linalg.norm(to_kaggle15(preds) - to_kaggle15(data.points), axis=-1) / iod[:, None] * 100.0
-    return EvalResult(list(data.files), nme68, point_k15.mean(axis=1), point_k15, preds, times)
+    if model.n_points == 68:
+        nme68 = nme_percent(preds, data.points, iod)
+        preds15 = to_kaggle15(preds)
+    else:
+        nme68 = np.full(n, np.nan)
+    point_k15 = np.linalg.norm(preds15 - to_kaggle15(data.points), axis=-1) / iod[:, None] * 100.0
+    found = ~np.isnan(preds15).any(axis=(1, 2))
+    return EvalResult(
+        list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times
+    )
 
 
 def _truth_box_as_detector(truth: npt.NDArray[np.float32], calibration: DetectorCalibration) -> FaceBox:
@@ -120,10 +143,11 @@ def write_report(result: EvalResult, data: LandmarkSet, out_dir: str | Path) -> 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "ced.png", out / "worst.png", out / "typical.png"]
-    cv2.imwrite(str(paths[0]), _ced_plot(result.nme_68))
-    order = np.argsort(np.nan_to_num(result.nme_68, nan=np.inf))
-    found = [int(i) for i in order if not np.isnan(result.nme_68[i])]
-    missing = [int(i) for i in order if np.isnan(result.nme_68[i])]
+    nme = result.primary_nme
+    cv2.imwrite(str(paths[0]), _ced_plot(nme))
+    order = np.argsort(np.nan_to_num(nme, nan=np.inf))
+    found = [int(i) for i in order if result.found[i]]
+    missing = [int(i) for i in order if not result.found[i]]
     worst = (missing + found[::-1])[:24]
     middle = len(found) // 2
     typical = found[max(0, middle - 12) : middle + 12]
@@ -176,12 +200,12 @@ def _contact_sheet(
         scale = tile / side
         affine = np.array([[scale, 0, tile / 2 - scale * cx], [0, scale, tile / 2 - scale * cy]])
         view = cv2.warpAffine(image, affine, (tile, tile), borderMode=cv2.BORDER_CONSTANT)
-        for pts, color in ((truth, (0, 200, 0)), (result.predictions[i], (0, 0, 255))):
+        for pts, color in ((truth, (0, 200, 0)), (result.shown_predictions(i), (0, 0, 255))):
             if np.isnan(pts).any():
                 continue
             for x, y in pts @ affine[:, :2].T + affine[:, 2]:
                 cv2.circle(view, (round(x), round(y)), 2, color, -1, cv2.LINE_AA)
-        label = "no face" if np.isnan(result.nme_68[i]) else f"{result.nme_68[i]:.1f}%"
+        label = "no face" if not result.found[i] else f"{result.primary_nme[i]:.1f}%"
         cv2.putText(view, label, (4, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1, cv2.LINE_AA)
         cv2.putText(
             view, data.files[i][:30], (4, tile - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (220, 220, 220), 1

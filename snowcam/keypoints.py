@@ -25,7 +25,7 @@ from snowcam.geometry import (
     region_from_box,
     region_from_keypoints,
 )
-from snowcam.types import N_KEYPOINTS, POINT_NAMES_68, CropRegion, FaceBox, Frame, Keypoints
+from snowcam.types import KAGGLE15_NAMES, N_KEYPOINTS, POINT_NAMES_68, CropRegion, FaceBox, Frame, Keypoints
 
 CARD_FORMAT = "snowcam-keypoints/1"
 
@@ -60,10 +60,8 @@ class ModelCard:
             calibration = DetectorCalibration(float(cal["dx"]), float(cal["dy"]), float(cal["scale"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"{path}: model card is missing or has a bad field ({exc})") from None
-        if names != POINT_NAMES_68:
-            raise ModelError(
-                f"{path}: the model predicts {len(names)} points, the app needs the 68-point model"
-            )
+        if names not in (POINT_NAMES_68, KAGGLE15_NAMES):
+            raise ModelError(f"{path}: unknown point names; expected the 68-point or the Kaggle-15 model")
         if size != MODEL_INPUT_SIZE:
             raise ModelError(f"{path}: input size {size} is not the crop size {MODEL_INPUT_SIZE}")
         return cls(size, names, calibration, raw)
@@ -94,9 +92,10 @@ class KeypointModel:
         inp = self._interpreter.get_input_details()[0]
         out = self._interpreter.get_output_details()[0]
         size = self.card.input_size
-        if tuple(inp["shape"][1:]) != (size, size, 1) or int(np.prod(out["shape"][1:])) != N_KEYPOINTS * 2:
+        self.n_points = len(self.card.point_names)
+        if tuple(inp["shape"][1:]) != (size, size, 1) or int(np.prod(out["shape"][1:])) != self.n_points * 2:
             raise ModelError(
-                f"{path}: expected input (1, {size}, {size}, 1) and {N_KEYPOINTS * 2} outputs, "
+                f"{path}: expected input (1, {size}, {size}, 1) and {self.n_points * 2} outputs, "
                 f"got {tuple(inp['shape'])} and {tuple(out['shape'])}"
             )
         self._input_index = inp["index"]
@@ -108,11 +107,11 @@ class KeypointModel:
         return self.card.calibration
 
     def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Points ``(n, 68, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8."""
+        """Points ``(n, K, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8 (K = 68 or 15)."""
         crops = np.asarray(crops)
         n = crops.shape[0]
         if n == 0:
-            return np.zeros((0, N_KEYPOINTS, 2), np.float32)
+            return np.zeros((0, self.n_points, 2), np.float32)
         if n != self._batch:
             self._interpreter.resize_tensor_input(self._input_index, [n, *crops.shape[1:], 1])
             self._interpreter.allocate_tensors()
@@ -120,10 +119,10 @@ class KeypointModel:
         self._interpreter.set_tensor(self._input_index, crops.astype(np.float32)[..., None])
         self._interpreter.invoke()
         out = self._interpreter.get_tensor(self._output_index)
-        return out.reshape(n, N_KEYPOINTS, 2) * self.card.input_size
+        return out.reshape(n, self.n_points, 2) * self.card.input_size
 
-    def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
-        """Keypoints in frame pixels for each crop region of a BGR frame."""
+    def predict_points(self, frame: Frame, regions: Sequence[CropRegion]) -> list[npt.NDArray[np.float32]]:
+        """``(K, 2)`` points in frame pixels for each crop region of a BGR frame."""
         if not regions:
             return []
         crops, back = [], []
@@ -132,7 +131,13 @@ class KeypointModel:
             crops.append(crop)
             back.append(invert_affine(affine))
         points = self.predict_crops(np.stack(crops))
-        return [Keypoints(apply_affine(p, b)) for p, b in zip(points, back, strict=True)]
+        return [apply_affine(p, b) for p, b in zip(points, back, strict=True)]
+
+    def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
+        """The 68 keypoints in frame pixels for each crop region of a BGR frame."""
+        if self.n_points != N_KEYPOINTS:
+            raise ModelError(f"{self.path} predicts {self.n_points} points; the app needs the 68-point model")
+        return [Keypoints(p) for p in self.predict_points(frame, regions)]
 
     def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
         """Keypoints for a detector box: crop by the calibration, then re-crop from the points.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
 
@@ -30,7 +30,7 @@ class PipelineSettings:
     model_path: str | None = None
     min_face_px: int = 48
     detect_max_side_px: int = 320
-    tracker: TrackerConfig = TrackerConfig()
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
 
 class Pipeline:

@@ -50,8 +50,8 @@ class TrackerConfig:
     max_detector_misses: int = 3
     max_faces: int = 4
     new_face_iou: float = 0.25
-    min_cutoff_hz: float = 1.0
-    beta: float = 2.0
+    min_cutoff_hz: float = 0.5
+    beta: float = 10.0
     d_cutoff_hz: float = 1.0
     smooth: bool = True
 

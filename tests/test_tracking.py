@@ -1,0 +1,96 @@
+"""The tracker with a scripted detector and an oracle model: ids, detection schedule, drops, smoothing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from snowcam.tracking import FaceTracker, TrackerConfig
+from tests.fakes import FakeDetector, OracleModel, ScriptedScene
+from tests.helpers import template_points
+
+FRAME = np.zeros((480, 640, 3), np.uint8)
+
+
+def make(config: TrackerConfig | None = None, noise_px: float = 0.0):
+    scene = ScriptedScene()
+    detector = FakeDetector(scene)
+    model = OracleModel(scene, noise_px=noise_px)
+    return scene, detector, FaceTracker(detector, model, config or TrackerConfig(smooth=False))
+
+
+def test_one_moving_face_keeps_one_id_and_detector_runs_every_n_frames() -> None:
+    scene, detector, tracker = make(TrackerConfig(detect_every_n_frames=10, smooth=False))
+    ids = set()
+    for i in range(40):
+        scene.faces = [template_points((200 + 3 * i, 240), 80, roll_deg=i * 0.5)]
+        faces = tracker.update(FRAME, i / 30)
+        assert len(faces) == 1
+        np.testing.assert_allclose(faces[0].keypoints.xy_px, scene.faces[0], atol=1e-3)
+        ids.add(faces[0].track_id)
+    assert ids == {1}
+    assert detector.calls == 4  # frames 0, 10, 20, 30
+
+
+def test_face_that_leaves_is_dropped_after_a_grace_period_and_not_recreated() -> None:
+    scene, _, tracker = make(
+        TrackerConfig(detect_every_n_frames=5, max_detector_misses=2, smooth=False)
+    )
+    scene.faces = [template_points((320, 240), 80)]
+    for i in range(5):
+        tracker.update(FRAME, i / 30)
+    scene.faces = []
+    counts = [len(tracker.update(FRAME, (5 + i) / 30)) for i in range(20)]
+    assert counts[0] == 0  # the oracle returns a collapsed shape at once: implausible, dropped
+    assert all(c == 0 for c in counts)
+
+
+def test_track_survives_detector_misses_while_the_face_is_still_there() -> None:
+    config = TrackerConfig(detect_every_n_frames=5, max_detector_misses=3, smooth=False)
+    scene, detector, tracker = make(config)
+    scene.faces = [template_points((320, 240), 80)]
+    tracker.update(FRAME, 0.0)
+    detector.blind = True  # a head turn: Haar misses, the keypoints still follow
+    kept = {i: len(tracker.update(FRAME, i / 30)) for i in range(1, 17)}
+    # Detector runs at frames 5, 10 and 15: two misses are tolerated, the third drops the track.
+    assert all(kept[i] == 1 for i in range(1, 15))
+    assert kept[15] == 0 and kept[16] == 0
+
+
+def test_second_face_gets_a_new_id_and_the_first_keeps_its_own() -> None:
+    scene, _, tracker = make(TrackerConfig(detect_every_n_frames=3, smooth=False))
+    scene.faces = [template_points((160, 240), 70)]
+    first = tracker.update(FRAME, 0.0)[0].track_id
+    scene.faces = [template_points((160, 240), 70), template_points((480, 240), 70)]
+    seen = [tuple(sorted(f.track_id for f in tracker.update(FRAME, i / 30))) for i in range(1, 7)]
+    assert seen[0] == (first,)  # no detection on frame 1 yet
+    assert seen[-1] == (first, first + 1)
+
+
+def test_tracking_crops_come_from_last_keypoints_and_follow_roll() -> None:
+    scene, _, tracker = make(TrackerConfig(detect_every_n_frames=100, smooth=False))
+    scene.faces = [template_points((320, 240), 90, roll_deg=25)]
+    tracker.update(FRAME, 0.0)
+    tracker.update(FRAME, 1 / 30)
+    region = tracker.model.regions_seen[-1]
+    assert abs(region.angle_deg - 25) < 0.5
+    assert abs(region.center_x_px - 320) < 30
+
+
+def test_smoothing_reduces_jitter_of_a_still_face() -> None:
+    def jitter(smooth: bool) -> float:
+        scene, _, tracker = make(TrackerConfig(smooth=smooth), noise_px=1.5)
+        scene.faces = [template_points((320, 240), 80)]
+        tracks = [tracker.update(FRAME, i / 30)[0].keypoints.xy_px for i in range(60)]
+        p = np.stack(tracks[10:])
+        return float(np.median(np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1)))
+
+    assert jitter(True) < 0.5 * jitter(False)
+
+
+def test_reset_forgets_faces() -> None:
+    scene, _, tracker = make()
+    scene.faces = [template_points((320, 240), 80)]
+    tracker.update(FRAME, 0.0)
+    tracker.reset()
+    scene.faces = []
+    assert tracker.update(FRAME, 1 / 30) == ()
