@@ -45,15 +45,17 @@ def _half_size(premultiplied: npt.NDArray[np.float32]) -> npt.NDArray[np.float32
 
 @dataclass(frozen=True, slots=True)
 class PremultipliedImage:
-    """A sticker prepared for repeated blending.
+    """A sticker prepared for repeated blending, as shrunk levels of two ``float32`` images.
 
-    ``levels[i]`` is the sticker shrunk by ``2**i`` (``levels[0]`` is full size), ``float32``
-    with channels ``(B·a, G·a, R·a, a)``: colour premultiplied by alpha, colour in 0..255,
-    alpha in 0..1. Premultiplied colour can be filtered (shrunk, warped bilinearly) without the
-    transparent pixels' colour leaking into the edges as dark fringes.
+    Level ``i`` is the sticker shrunk by ``2**i`` (level 0 is full size). ``colour[i]`` holds
+    ``(B·a, G·a, R·a)``, colour in 0..255 premultiplied by the alpha ``a`` in 0..1;
+    ``transparency[i]`` holds ``1 − a`` once per colour channel, so blending is one
+    multiply-add per element. Premultiplied colour can be filtered (shrunk, warped bilinearly)
+    without the colour of transparent pixels leaking into the edges as dark fringes.
     """
 
-    levels: tuple[npt.NDArray[np.float32], ...]
+    colour: tuple[npt.NDArray[np.float32], ...]
+    transparency: tuple[npt.NDArray[np.float32], ...]
 
     @classmethod
     def from_rgba(cls, rgba: npt.NDArray[np.uint8], max_levels: int = _MAX_LEVELS) -> PremultipliedImage:
@@ -67,12 +69,15 @@ class PremultipliedImage:
         levels = [level]
         while len(levels) < max_levels and min(levels[-1].shape[:2]) >= 16:
             levels.append(_half_size(levels[-1]))
-        return cls(tuple(levels))
+        return cls(
+            tuple(np.ascontiguousarray(lv[..., :3]) for lv in levels),
+            tuple(np.repeat(1.0 - lv[..., 3:], 3, axis=2) for lv in levels),
+        )
 
     @property
     def size_wh(self) -> tuple[int, int]:
         """Full-size width and height in sticker pixels."""
-        h, w = self.levels[0].shape[:2]
+        h, w = self.colour[0].shape[:2]
         return w, h
 
 
@@ -86,19 +91,18 @@ def blend_premultiplied(out: Frame, sticker: PremultipliedImage, affine_2x3: npt
 
     Bilinear sampling of premultiplied colour and alpha anti-aliases the edges; when the sticker
     is shrunk a lot, a pre-shrunk level is used so thin lines do not alias. Parts falling outside
-    the frame are clipped.
+    the frame are clipped. Results are rounded to the nearest integer.
     """
     _check_frame(out)
     a = _check_affine(affine_2x3)
     scale = max(float(np.hypot(*a[:, 0])), float(np.hypot(*a[:, 1])))
     level = 0
     if 0 < scale < 1:
-        level = min(math.floor(math.log2(1.0 / scale)), len(sticker.levels) - 1)
-    src = sticker.levels[level]
+        level = min(math.floor(math.log2(1.0 / scale)), len(sticker.colour) - 1)
     factor = 2.0**level
     # Level pixel q covers full-size pixels factor·q … factor·q + factor − 1 (see _half_size).
     a = np.column_stack([a[:, :2] * factor, a[:, 2] + a[:, :2].sum(axis=1) * (factor - 1) / 2])
-    h, w = src.shape[:2]
+    h, w = sticker.colour[level].shape[:2]
     corners = np.array([[-0.5, -0.5], [w - 0.5, -0.5], [-0.5, h - 0.5], [w - 0.5, h - 0.5]])
     xy = corners @ a[:, :2].T + a[:, 2]
     frame_h, frame_w = out.shape[:2]
@@ -108,12 +112,20 @@ def blend_premultiplied(out: Frame, sticker: PremultipliedImage, affine_2x3: npt
     if x1 <= x0 or y1 <= y0:
         return
     a[:, 2] -= (x0, y0)
-    warped = cv2.warpAffine(
-        src, a, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    size = (x1 - x0, y1 - y0)
+    colour = cv2.warpAffine(
+        sticker.colour[level], a, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0
+    )
+    transparency = cv2.warpAffine(
+        sticker.transparency[level],
+        a,
+        size,
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(1.0, 1.0, 1.0),
     )
     roi = out[y0:y1, x0:x1]
-    blended = warped[..., :3] + roi * (1.0 - warped[..., 3:4])
-    roi[...] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    roi[...] = cv2.add(cv2.multiply(roi, transparency, dtype=cv2.CV_32F), colour, dtype=cv2.CV_8U)
 
 
 def blend_rgba(out: Frame, rgba: npt.NDArray[np.uint8], affine_2x3: npt.ArrayLike) -> None:
