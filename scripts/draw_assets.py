@@ -73,10 +73,10 @@ def stroke(points: Points, thickness_px: float, closed: bool = True) -> Mask:
 
 def soft(mask: Mask, blur_px: float, dy_px: float = 0.0) -> Mask:
     """A blurred (and shifted down by ``dy_px``) copy of a coverage mask: shadows and glows."""
-    shift = np.float32([[1, 0, 0], [0, 1, dy_px * SUPERSAMPLE]])
+    shift = np.array([[1, 0, 0], [0, 1, dy_px * SUPERSAMPLE]], np.float32)
     moved = cv2.warpAffine(mask, shift, (mask.shape[1], mask.shape[0]))
     sigma = blur_px * SUPERSAMPLE
-    return cv2.GaussianBlur(moved, (0, 0), sigma)
+    return cv2.GaussianBlur(moved, (0, 0), sigma).astype(np.float32, copy=False)
 
 
 def vertical_ramp(top: float, bottom: float, y0: float, y1: float) -> Mask:

@@ -40,7 +40,8 @@ def _half_size(premultiplied: npt.NDArray[np.float32]) -> npt.NDArray[np.float32
     pixel ``q`` of the result is centred on pixel ``2q + 0.5`` of the input."""
     h, w = premultiplied.shape[:2]
     padded = cv2.copyMakeBorder(premultiplied, 0, h % 2, 0, w % 2, cv2.BORDER_CONSTANT, value=0)
-    return cv2.resize(padded, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    half = cv2.resize(padded, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    return half.astype(np.float32, copy=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ def _fixed(xy: np.ndarray) -> np.ndarray:
     return np.round(np.clip(xy, -_LIMIT_PX, _LIMIT_PX) * _ONE).astype(np.int32)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NoFilter:
     """The identity: draws nothing (the gallery's "no filter")."""
 
@@ -41,7 +41,7 @@ class NoFilter:
         """Leave ``out`` unchanged."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Landmarks:
     """Draws the face box and track id, and, when known, the 68 points and their contours.
 

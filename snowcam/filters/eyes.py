@@ -18,7 +18,7 @@ DEFAULT_STRENGTH = 0.5
 _EYES: tuple[tuple[tuple[int, ...], int, int], ...] = ((EYE_IMAGE_LEFT, 39, 36), (EYE_IMAGE_RIGHT, 42, 45))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BigEyes:
     """SNOW's big eyes: each eye is magnified smoothly around the centre of its contour.
 

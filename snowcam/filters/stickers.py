@@ -151,7 +151,7 @@ def _parse_sticker(toml_path: Path, name: str, table: Any) -> StickerSpec:
         name=name,
         title=table["title"].strip(),
         image_path=image_path,
-        rgba=rgba,
+        rgba=rgba.astype(np.uint8, copy=False),
         anchors=(anchors[0], anchors[1]),
         anchor_px=(anchor_px[0], anchor_px[1]),
         width=width,
