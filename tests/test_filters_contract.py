@@ -8,6 +8,7 @@ from helpers import face_from_template, textured_frame
 from numpy.testing import assert_array_equal
 
 from snowcam.filters import FILTERS, create_filter, filter_names, render
+from snowcam.filters.eyes import DEFAULT_STRENGTH, MAX_GAIN
 from snowcam.types import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT, Face, FaceBox
 
 H, W = 240, 320
@@ -131,3 +132,24 @@ def test_render_applies_filters_in_order() -> None:
     glasses.apply(expected, face)
     assert_array_equal(glasses_on_top, expected)
     assert not np.array_equal(glasses_on_top, render(frame, [face], [glasses, eyes]))
+
+
+def test_big_eyes_default_is_natural() -> None:
+    assert 1.25 <= 1.0 + MAX_GAIN * DEFAULT_STRENGTH <= 1.35
+    assert FILTERS["big-eyes"].default_strength == DEFAULT_STRENGTH
+
+
+@pytest.mark.parametrize("roll_deg", [0.0, 90.0])
+def test_big_eyes_region_is_an_ellipse_along_the_eye_line(roll_deg: float) -> None:
+    frame = textured_frame(H, W)
+    face = face_from_template((160, 120), 90, roll_deg=roll_deg)
+    assert face.keypoints is not None
+    changed = _changed(render(frame, [face], [create_filter("big-eyes")]), frame)
+    cx, cy = face.keypoints[EYE_IMAGE_LEFT]
+    ys, xs = np.nonzero(
+        changed & (np.hypot(*np.mgrid[0:H, 0:W][::-1] - np.array([cx, cy])[:, None, None]) < 40)
+    )
+    along_x, across_x = np.ptp(xs), np.ptp(ys)
+    if roll_deg:
+        along_x, across_x = across_x, along_x
+    assert along_x > 1.2 * across_x
