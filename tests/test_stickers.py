@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from helpers import template_points
 
+from snowcam import resources
 from snowcam.filters.stickers import StickerSpec, estimate_yaw_deg, load_sticker_filters, sticker_affine
 from snowcam.geometry import apply_affine, flip_points_horizontal
 from snowcam.resources import assets_dir
@@ -197,3 +198,17 @@ def test_degenerate_anchors_draw_nothing(sticker_dir: Path) -> None:
     xy = template_points((150.0, 120.0), 100.0)
     xy[40] = np.nan
     assert sticker_affine(spec, xy) is None
+
+
+def test_data_dirs_resolve_for_a_checkout_and_for_an_installed_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "site" / "snowcam"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(resources, "_PACKAGE_DIR", package)
+    assert resources.assets_dir() == tmp_path / "site" / "assets"
+    assert resources.models_dir() == tmp_path / "site" / "models"
+    (package / "_data" / "assets").mkdir(parents=True)
+    (package / "_data" / "models").mkdir(parents=True)
+    assert resources.assets_dir() == package / "_data" / "assets"
+    assert resources.models_dir() == package / "_data" / "models"
