@@ -22,6 +22,7 @@ face turns to by its ``depth`` (parallax).
 from __future__ import annotations
 
 import math
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from typing import Any
 import cv2
 import numpy as np
 import numpy.typing as npt
-import tomllib
 
 from snowcam.overlay import Affine, PremultipliedImage, blend_premultiplied
 from snowcam.types import N_KEYPOINTS, Face, Frame
