@@ -32,9 +32,7 @@ def test_one_moving_face_keeps_one_id_and_detector_runs_every_n_frames() -> None
 
 
 def test_face_that_leaves_is_dropped_after_a_grace_period_and_not_recreated() -> None:
-    scene, _, tracker = make(
-        TrackerConfig(detect_every_n_frames=5, max_detector_misses=2, smooth=False)
-    )
+    scene, _, tracker = make(TrackerConfig(detect_every_n_frames=5, max_detector_misses=2, smooth=False))
     scene.faces = [template_points((320, 240), 80)]
     for i in range(5):
         tracker.update(FRAME, i / 30)
