@@ -50,6 +50,9 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
     p.add_argument("--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png")
     p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument(
+        "--flip-average", action="store_true", help="also predict on mirrored crops and average (slower)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +116,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     except DataError as exc:
         raise UserError(str(exc)) from None
     try:
-        model = KeypointModel(args.model or default_model_path())
+        model = KeypointModel(args.model or default_model_path(), flip_average=args.flip_average)
     except ModelError as exc:
         raise UserError(str(exc)) from None
     detector = HaarFaceDetector(min_face_px=20, max_side_px=400) if args.boxes == "detector" else None

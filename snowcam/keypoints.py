@@ -25,7 +25,17 @@ from snowcam.geometry import (
     region_from_box,
     region_from_keypoints,
 )
-from snowcam.types import KAGGLE15_NAMES, N_KEYPOINTS, POINT_NAMES_68, CropRegion, FaceBox, Frame, Keypoints
+from snowcam.types import (
+    FLIP_PERMUTATION_68,
+    KAGGLE15_FLIP_PERMUTATION,
+    KAGGLE15_NAMES,
+    N_KEYPOINTS,
+    POINT_NAMES_68,
+    CropRegion,
+    FaceBox,
+    Frame,
+    Keypoints,
+)
 
 CARD_FORMAT = "snowcam-keypoints/1"
 
@@ -74,8 +84,17 @@ class KeypointModel:
     ``predict`` cuts the crops from a frame and returns points in frame pixels.
     """
 
-    def __init__(self, model_path: str | Path, num_threads: int = 1) -> None:
+    def __init__(self, model_path: str | Path, num_threads: int = 1, flip_average: bool = False) -> None:
+        """Load a model and its card.
+
+        Args:
+            model_path: the ``.tflite`` file; its card is the ``.json`` beside it.
+            num_threads: LiteRT threads (1 leaves the other core to the UI and the camera).
+            flip_average: also predict on the mirrored crop and average (test-time augmentation):
+                a little more accurate, twice the model time.
+        """
         path = Path(model_path)
+        self.flip_average = flip_average
         self.path = path
         self.card = ModelCard.load(path.with_suffix(".json"))
         if not path.is_file():
@@ -130,7 +149,15 @@ class KeypointModel:
             crop, affine = crop_face(frame, region, self.card.input_size)
             crops.append(crop)
             back.append(invert_affine(affine))
-        points = self.predict_crops(np.stack(crops))
+        stack = np.stack(crops)
+        if self.flip_average:
+            both = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
+            points, mirrored = both[: len(crops)], both[len(crops) :]
+            mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
+            perm = FLIP_PERMUTATION_68 if self.n_points == N_KEYPOINTS else KAGGLE15_FLIP_PERMUTATION
+            points = (points + mirrored[:, list(perm)]) / 2.0
+        else:
+            points = self.predict_crops(stack)
         return [apply_affine(p, b) for p, b in zip(points, back, strict=True)]
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
