@@ -308,10 +308,12 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
             schedule = _WarmupCosine(cfg.learning_rate, cfg.warmup_epochs * steps, cfg.epochs * steps)
             optimizer = keras.optimizers.AdamW(schedule, weight_decay=cfg.weight_decay)
             loss = make_loss(cfg.n_out_points, cfg.wing_w, cfg.wing_epsilon)
+        if isinstance(model.output, dict):
+            loss = {"points": loss, "heatmap": make_heatmap_loss()}
         model.compile(optimizer=optimizer, loss=loss)
     log(f"model {model.name}: {model.count_params():,} parameters")
 
-    batches = _Batches(sources, weights, cfg, steps)
+    batches = _Batches(sources, weights, cfg, steps, dict_targets=isinstance(model.output, dict))
     callbacks: list[keras.callbacks.Callback] = [_Progress(cfg, log, val_x, val_y, started)]
     model.fit(batches, epochs=cfg.epochs, callbacks=callbacks, verbose=0)
     history = callbacks[0].history_rows  # type: ignore[attr-defined]
@@ -401,6 +403,38 @@ def make_loss(n_out_points: int, w: float, epsilon: float, mse: bool = False):
     return loss
 
 
+def make_heatmap_loss(sigma_cells: float = 0.8, offset_weight: float = 5.0):
+    """Auxiliary loss of the heat-map head: cross-entropy against a Gaussian around each true
+    point on the 12×12 grid, plus L1 on the offsets of the cells near it (cell units).
+    Only rows with 68-point targets contribute.
+    """
+    import tensorflow as tf
+
+    from snowcam.training.model import HEATMAP_GRID, grid_centres
+
+    g = HEATMAP_GRID
+    centres = tf.constant(grid_centres(g) * g)  # (GG, 2) in cells
+
+    def loss(y_true, y_pred):
+        n = N_KEYPOINTS
+        t = tf.reshape(y_true[:, : n * 2], (-1, 1, n, 2)) * g  # (B, 1, K, 2) cells
+        m = y_true[:, n * 2 : n * 3]  # (B, K)
+        logits = tf.reshape(y_pred[..., :n], (-1, g * g, n))
+        offsets = tf.reshape(y_pred[..., n:], (-1, g * g, n, 2))
+        delta = t - centres[None, :, None, :]  # (B, GG, K, 2): from each cell centre to the point
+        d2 = tf.reduce_sum(tf.square(delta), axis=-1)
+        target = tf.exp(-d2 / (2.0 * sigma_cells**2))
+        target = target / tf.maximum(tf.reduce_sum(target, axis=1, keepdims=True), 1e-6)
+        ce = -tf.reduce_sum(target * tf.nn.log_softmax(logits, axis=1), axis=1)  # (B, K)
+        near = tf.exp(-d2 / 2.0)
+        l1 = tf.reduce_sum(near * tf.reduce_sum(tf.abs(offsets - delta), axis=-1), axis=1)
+        l1 = l1 / tf.maximum(tf.reduce_sum(near, axis=1), 1e-6)
+        per_point = (ce + offset_weight * l1) * m
+        return tf.reduce_sum(per_point, axis=-1) / tf.maximum(tf.reduce_sum(m, axis=-1), 1.0)
+
+    return loss
+
+
 def nme_from_packed(pred: npt.NDArray[np.float32], y: npt.NDArray[np.float32], n_out_points: int) -> float:
     """Mean NME (%) of packed targets; 68 points if the model has them, else the Kaggle-15 view."""
     n = N_KEYPOINTS
@@ -443,9 +477,10 @@ class _WarmupCosine(_lazy_keras().optimizers.schedules.LearningRateSchedule):  #
 class _Batches(_lazy_keras().utils.PyDataset):  # type: ignore[misc]
     """Seeded augmented batches; batch ``i`` of epoch ``e`` depends only on (seed, e, i)."""
 
-    def __init__(self, sources, weights, cfg: TrainConfig, steps: int) -> None:
+    def __init__(self, sources, weights, cfg: TrainConfig, steps: int, dict_targets: bool = False) -> None:
         super().__init__(workers=2, use_multiprocessing=False, max_queue_size=8)
         self.sources, self.weights, self.cfg, self.steps = sources, weights, cfg, steps
+        self.dict_targets = dict_targets
         self.epoch = 0
 
     def __len__(self) -> int:
@@ -454,7 +489,8 @@ class _Batches(_lazy_keras().utils.PyDataset):  # type: ignore[misc]
     def __getitem__(self, index: int):
         rng = np.random.default_rng([self.cfg.seed, self.epoch, index])
         picks = rng.choice(len(self.sources), size=self.cfg.batch_size, p=self.weights)
-        return make_batch(self.sources, picks, rng, self.cfg)
+        x, y = make_batch(self.sources, picks, rng, self.cfg)
+        return (x, {"points": y, "heatmap": y}) if self.dict_targets else (x, y)
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
@@ -473,6 +509,7 @@ class _Progress(_lazy_keras().callbacks.Callback):  # type: ignore[misc]
         last = epoch + 1 == self.cfg.epochs
         if self.val_x is not None and ((epoch + 1) % self.cfg.eval_every == 0 or last or epoch == 0):
             pred = self.model.predict(self.val_x, batch_size=256, verbose=0)
+            pred = pred["points"] if isinstance(pred, dict) else pred
             row["val_nme"] = nme_from_packed(pred, self.val_y, self.cfg.n_out_points)
         self.history_rows.append(row)
         minutes = (time.time() - self.started) / 60
@@ -487,6 +524,10 @@ def export_tflite(model, path: Path) -> None:
     """Convert a Keras model to a float32 ``.tflite`` file, written atomically."""
     import tensorflow as tf
 
+    if isinstance(model.output, dict):
+        import keras
+
+        model = keras.Model(model.input, model.output["points"], name=model.name)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     # The converter prints every captured tensor of the traced graph; keep the progress log readable.
     with contextlib.redirect_stdout(io.StringIO()):
@@ -508,9 +549,11 @@ def evaluate_exported(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) 
         summary = evaluate(data, model, detector, boxes="detector").summary()
         summary.pop("per_point_nme_k15", None)
         metrics[f"validation/{data.name}"] = summary
-        nme68 = f"{summary['nme_68']:.2f}%" if summary["nme_68"] is not None else "-"
+        nme68, nme15 = (
+            f"{summary[k]:.2f}%" if summary[k] is not None else "-" for k in ("nme_68", "nme_k15")
+        )
         log(
-            f"  validation {data.name}: NME-68 {nme68}  NME-K15 {summary['nme_k15']:.2f}%  "
+            f"  validation {data.name}: NME-68 {nme68}  NME-K15 {nme15}  "
             f"failure {summary['failure_rate'] * 100:.2f}%  ({summary['n_images']} images, detector boxes)"
         )
     return metrics
@@ -535,8 +578,8 @@ def model_card(
             "dtype": "float32",
             "range": [0, 255],
             "normalisation": "inside the model: x / 127.5 - 1"
-            if cfg.arch == "snownet"
-            else "inside: x / 255",
+            if not cfg.arch.startswith("seed")
+            else "inside the model: x / 255",
         },
         "output": {
             "shape": [n_out * 2],
