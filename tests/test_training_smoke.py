@@ -1,0 +1,232 @@
+"""``snowcam.training.train.train`` end to end on tiny synthetic data: artefacts, model card, LiteRT = Keras.
+
+The 68-point smoke model is trained once per session (``smoke_run``) and reused by the eval CLI
+tests when the repository has no shipped model.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_datasets import write_faces68_folder, write_kaggle_csv
+
+from snowcam.datasets import load_faces68_folder, load_kaggle_csv, split_by_identity
+from snowcam.geometry import REGION_SCALE, crop_face, region_from_keypoints
+from snowcam.types import KAGGLE15_NAMES, POINT_NAMES_68
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (snowcam[train])"
+    ),
+]
+
+SEED = 7  # with val_fraction 0.3 this puts exactly one of the four people in validation
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    """A tiny trained 68-point model and the data it came from."""
+
+    card: dict[str, Any]
+    out: Path  # without suffix
+    faces_dir: Path
+    kaggle_csv: Path
+    log: list[str]
+
+
+_RUNS: dict[str, SmokeRun] = {}
+
+
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> SmokeRun:
+    """Train snownet for one tiny epoch on 24 synthetic faces of 4 people and a Kaggle CSV, once a session."""
+    if "snownet" in _RUNS:
+        return _RUNS["snownet"]
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.train import train
+
+    root = tmp_path_factory.mktemp("smoke")
+    faces = root / "synthfaces"
+    write_faces68_folder(faces, n_images=24, n_identities=4, side=128, seed=1)
+    kaggle = root / "training.csv"
+    write_kaggle_csv(kaggle, n_rows=8, seed=2)
+    log: list[str] = []
+    cfg = TrainConfig(
+        data=[str(faces), str(kaggle)],
+        arch="snownet",
+        epochs=1,
+        samples_per_epoch=16,
+        batch_size=8,
+        warmup_epochs=1,
+        val_fraction=0.3,
+        seed=SEED,
+        out=str(root / "model" / "keypoints"),
+        cache_dir=str(root / "cache"),
+    )
+    card = train(cfg, log=log.append)
+    _RUNS["snownet"] = SmokeRun(card, root / "model" / "keypoints", faces, kaggle, log)
+    return _RUNS["snownet"]
+
+
+@pytest.fixture
+def run(tmp_path_factory: pytest.TempPathFactory) -> SmokeRun:
+    return smoke_run(tmp_path_factory)
+
+
+def test_artefacts_exist(run: SmokeRun) -> None:
+    for suffix in (".tflite", ".keras", ".json"):
+        path = run.out.with_suffix(suffix)
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert json.loads(run.out.with_suffix(".json").read_text()) == json.loads(json.dumps(run.card))
+
+
+def test_model_card_has_every_field(run: SmokeRun) -> None:
+    card = run.card
+    assert card["format"] == "snowcam-keypoints/1"
+    assert card["input"]["size"] == 96 and card["input"]["channels"] == 1
+    assert card["input"]["range"] == [0, 255]
+    assert "127.5" in card["input"]["normalisation"]
+    assert card["output"]["point_names"] == list(POINT_NAMES_68)
+    assert card["output"]["shape"] == [136]
+    assert "crop side" in card["output"]["layout"]
+    assert "region_scale" in card["crop"]["rule"] and card["crop"]["region_scale"] == REGION_SCALE
+    calibration = card["crop"]["detector_calibration"]
+    assert set(calibration) == {"dx", "dy", "scale"}
+    assert all(math.isfinite(v) for v in calibration.values()) and calibration["scale"] > 0
+    sets = {s["name"]: s for s in card["training"]["data"]["sets"]}
+    assert set(sets) == {"synthfaces", "training"}
+    assert sets["synthfaces"]["images"] == 24 and sets["synthfaces"]["identities"] == 4
+    assert sets["synthfaces"]["validation_images"] == 6 and sets["synthfaces"]["points"] == 68
+    assert sets["training"]["images"] == 8 and sets["training"]["points"] == 15
+    assert all(s["licence"] for s in sets.values())
+    assert "research" in card["training"]["licence_caveat"]
+    assert card["training"]["config"]["seed"] == SEED
+    assert len(card["training"]["history"]) == 1 and math.isfinite(card["training"]["history"][0]["loss"])
+    assert set(card["software"]) >= {"python", "tensorflow", "keras", "numpy", "opencv"}
+    assert all(card["software"].values())
+    validation = card["metrics"]["validation/synthfaces"]
+    assert validation["n_images"] == 6
+    assert {"no_face_rate", "nme_68", "failure_rate", "ms_per_face"} <= set(validation)
+
+
+def test_validation_people_are_held_out(run: SmokeRun) -> None:
+    data = load_faces68_folder(run.faces_dir)
+    _, val = split_by_identity(data.identities, 0.3, SEED)
+    assert {data.identities[i] for i in val} == {"person1"}
+    assert any("6 validation (split by identity)" in line for line in run.log)
+
+
+def test_litert_matches_keras(run: SmokeRun) -> None:
+    import keras
+
+    from snowcam.keypoints import KeypointModel
+
+    data = load_faces68_folder(run.faces_dir, limit=5)
+    faces = [
+        crop_face(image, region_from_keypoints(points, rotate=k % 2 == 0))[0]
+        for k, (image, points) in enumerate(zip(data.images, data.points, strict=True))
+    ]
+    rng = np.random.default_rng(0)
+    extremes = [
+        np.zeros((96, 96), np.uint8),
+        np.full((96, 96), 255, np.uint8),
+        rng.integers(0, 256, (96, 96)),
+    ]
+    crops = np.stack([*faces, *extremes]).astype(np.uint8)
+    lite = KeypointModel(run.out.with_suffix(".tflite"))
+    lite_units = lite.predict_crops(crops) / 96.0
+    reference = keras.models.load_model(run.out.with_suffix(".keras"), compile=False)
+    keras_units = np.asarray(reference.predict(crops.astype(np.float32)[..., None], verbose=0)).reshape(
+        -1, 68, 2
+    )
+    assert lite_units.shape == keras_units.shape == (8, 68, 2)
+    # The outputs differ from crop to crop by far more than the tolerance, so the comparison means something.
+    assert np.ptp(keras_units, axis=0).max() > 1e-3
+    assert np.abs(lite_units - keras_units).max() < 1e-4
+    # One crop at a time (the interpreter is resized between batch sizes) gives the same numbers.
+    np.testing.assert_allclose(lite.predict_crops(crops[2:3]) / 96.0, lite_units[2:3], atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ["seed-cnn", "seed-mlp"])
+def test_seed_baselines_train_on_kaggle_csv_alone(tmp_path: Path, arch: str) -> None:
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.train import train
+
+    csv_path = tmp_path / "training.csv"
+    points, _ = write_kaggle_csv(csv_path, n_rows=10, seed=3)
+    assert np.isnan(points).any()  # rows with missing values are part of it
+    assert len(load_kaggle_csv(csv_path)) == 10
+    cfg = TrainConfig(
+        data=[str(csv_path)],
+        arch=arch,
+        epochs=1,
+        samples_per_epoch=8,
+        batch_size=4,
+        seed=5,
+        out=str(tmp_path / "model" / arch),
+        cache_dir=str(tmp_path / "cache"),
+    )
+    card = train(cfg, log=lambda _: None)
+    history = card["training"]["history"]
+    assert len(history) == 1 and math.isfinite(history[0]["loss"]) and history[0]["loss"] > 0
+    assert card["output"]["point_names"] == list(KAGGLE15_NAMES)
+    assert card["output"]["shape"] == [30]
+    assert (tmp_path / "model" / f"{arch}.tflite").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("n_out", "mse"), [(68, False), (15, False), (15, True)])
+def test_loss_ignores_missing_points(n_out: int, mse: bool) -> None:
+    """Moving the prediction of a missing (NaN) point does not change the loss; moving a known one does."""
+    import tensorflow as tf
+
+    from snowcam.training.train import encode_targets, make_loss
+
+    rng = np.random.default_rng(0)
+    k15 = rng.uniform(20, 76, (2, 15, 2)).astype(np.float32)
+    k15[0, 3:] = np.nan  # a Kaggle row with 3 points
+    k15[1, :] = np.nan  # a row with none at all
+    y_true = tf.constant(np.stack([encode_targets(p, 96) for p in k15]))
+    loss = make_loss(n_out, 10.0, 2.0, mse=mse)
+    pred = rng.uniform(0.2, 0.8, (2, n_out * 2)).astype(np.float32)
+
+    def value(p: np.ndarray) -> np.ndarray:
+        out = loss(y_true, tf.constant(p)).numpy()
+        assert np.isfinite(out).all()
+        return out
+
+    base = value(pred)
+    assert base[1] == 0.0  # nothing known, nothing to learn
+    moved = pred.copy()
+    if n_out == 15:
+        moved[0, 2 * 5 :] += 0.3  # points 5..14 are missing in row 0
+        assert value(moved)[0] == pytest.approx(base[0], rel=1e-6)
+        moved[0, 0] += 0.1  # left_eye_center x is known
+    else:
+        moved[0, 2 * 30 : 2 * 31] += 0.3  # nose tip (30) feeds only the missing nose_tip of Kaggle-15
+        assert value(moved)[0] == pytest.approx(base[0], rel=1e-6)
+        moved[0, 2 * 42] += 0.3  # the image-right eye feeds the known left_eye_center
+    assert value(moved)[0] != pytest.approx(base[0], rel=1e-3)
+
+
+def test_validation_without_any_detected_face_is_reported_not_crashed(run: SmokeRun) -> None:
+    """A held-out set where the detector finds no face (blank frames) gives no_face_rate 1, not a crash."""
+    from snowcam.datasets import LandmarkSet
+    from snowcam.training.train import evaluate_exported
+
+    data = load_faces68_folder(run.faces_dir, limit=3, color=True)
+    blank = LandmarkSet(
+        "blank", [np.full_like(im, 128) for im in data.images], data.points, data.identities, data.files
+    )
+    log: list[str] = []
+    metrics = evaluate_exported(run.out.with_suffix(".tflite"), [blank], log.append)
+    summary = metrics["validation/blank"]
+    assert summary["no_face_rate"] == 1.0 and summary["failure_rate"] == 1.0
+    assert summary["nme_68"] is None and summary["nme_k15"] is None
+    assert len(log) == 1 and "blank" in log[0]
