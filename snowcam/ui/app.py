@@ -1,0 +1,165 @@
+"""Start the desktop app: build the engine's parts, the worker and the window, run Qt.
+
+Every part the window uses comes from :class:`AppDeps`, so tests (and other front ends) swap
+the pipeline, the camera, the settings store or the camera list without touching the window.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PyQt6.QtCore import QLoggingCategory, QSettings, QTimer
+from PyQt6.QtWidgets import QApplication
+
+from snowcam.resources import assets_dir
+from snowcam.sources import CameraSource, FrameSource, VideoFileSource
+from snowcam.ui.devices import CameraDevice, CameraWatcher, list_cameras
+from snowcam.ui.main_window import MainWindow
+from snowcam.ui.settings import AppSettings
+from snowcam.ui.theme import apply_theme
+from snowcam.ui.worker import CameraSpec, FileSpec, FrameProcessor, FrameWorker, SourceSpec
+
+logger = logging.getLogger(__name__)
+
+
+def default_processor() -> FrameProcessor:
+    """The real pipeline (Haar detector, shipped LiteRT model), no filters yet.
+
+    Raises:
+        snowcam.keypoints.ModelError: the model is missing or invalid (the app then runs unfiltered).
+    """
+    from snowcam.pipeline import PipelineSettings, build_pipeline
+
+    return build_pipeline(PipelineSettings())
+
+
+def default_camera(spec: CameraSpec) -> FrameSource:
+    """An OpenCV camera at the requested size and rate."""
+    return CameraSource(spec.index, spec.width, spec.height, spec.fps)
+
+
+def default_video(spec: FileSpec) -> FrameSource:
+    """A video file, looping when asked."""
+    return VideoFileSource(spec.path, loop=spec.loop)
+
+
+def default_store() -> QSettings:
+    """The user's settings file (``~/.config/snowcam/snowcam.conf`` on Linux)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "snowcam", "snowcam")
+
+
+@dataclass
+class AppDeps:
+    """The replaceable parts of the app.
+
+    ``processor_factory`` builds a pipeline (called twice: the live one and the gallery's);
+    ``camera_factory``/``video_factory`` open sources and raise ``SourceError``;
+    ``camera_lister`` names the cameras; ``watch_cameras`` follows plugging and unplugging;
+    ``store`` is where settings live (default: the user's config).
+    """
+
+    processor_factory: Callable[[], FrameProcessor] = default_processor
+    camera_factory: Callable[[CameraSpec], FrameSource] = default_camera
+    video_factory: Callable[[FileSpec], FrameSource] = default_video
+    camera_lister: Callable[[], list[CameraDevice]] = list_cameras
+    watch_cameras: bool = True
+    store: QSettings | None = None
+    demo_clip: Path = field(default_factory=lambda: assets_dir() / "demo.mp4")
+    thumbnails: bool = True
+
+
+def seconds_since_process_start() -> float:
+    """How long this process has been running (Linux: from ``/proc``; elsewhere 0)."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        start_ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        uptime_s = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime_s - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def first_source(
+    video: str | None, camera: int | None, settings: AppSettings, cameras: list[CameraDevice]
+) -> SourceSpec:
+    """``--video``, else ``--camera``, else the last used camera (matched by name, then by index)."""
+    if video is not None:
+        return FileSpec(Path(video), settings.loop)
+    width, height = settings.resolution
+    if camera is not None:
+        name = next((d.name for d in cameras if d.index == camera), "")
+        return CameraSpec(camera, width, height, name=name)
+    by_name = next((d for d in cameras if settings.camera_name and d.name == settings.camera_name), None)
+    by_index = next((d for d in cameras if d.index == settings.camera_index), None)
+    device = by_name or by_index or (cameras[0] if cameras else None)
+    if device is None:
+        return CameraSpec(settings.camera_index, width, height)
+    return CameraSpec(device.index, width, height, name=device.name)
+
+
+def create_window(
+    video: str | None = None,
+    camera: int | None = None,
+    deps: AppDeps | None = None,
+    launched_s: float | None = None,
+) -> MainWindow:
+    """Build the worker and the window and open the first source (``QApplication`` must exist)."""
+    deps = deps or AppDeps()
+    store = deps.store if deps.store is not None else default_store()
+    settings = AppSettings.load(store)
+    cameras = deps.camera_lister()
+    worker = FrameWorker(deps.processor_factory, deps.camera_factory, deps.video_factory)
+    watcher = CameraWatcher(deps.camera_lister) if deps.watch_cameras else None
+    window = MainWindow(
+        worker,
+        settings,
+        store,
+        cameras,
+        deps.processor_factory if deps.thumbnails else None,
+        deps.demo_clip,
+        launched_s,
+        watcher,
+    )
+    worker.setParent(window)
+    window.start(first_source(video, camera, settings, cameras))
+    return window
+
+
+def _quiet_libraries() -> None:
+    # Missing optional multimedia backends (PipeWire, VA-API) are normal and not the user's problem.
+    QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg*=false")
+    import cv2
+
+    cv2.setLogLevel(2)  # errors only: a missing camera is reported in the window instead
+
+
+def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDeps | None = None) -> int:
+    """Open the window on ``video`` (a file), ``camera`` (an OpenCV index) or the last camera.
+
+    Returns the process exit code.
+    """
+    launched_s = time.monotonic() - seconds_since_process_start()
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_libraries()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("snowcam")
+    app.setOrganizationName("snowcam")
+    app.setApplicationDisplayName("snowcam")
+    apply_theme(app)
+    window = create_window(video, camera, deps, launched_s)
+    window.show()
+    # Ctrl+C in the terminal closes the window properly (Qt's loop would otherwise swallow it).
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
+    return app.exec()
