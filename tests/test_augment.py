@@ -142,6 +142,18 @@ def test_geometry_changes_really_happen() -> None:
     assert 0.35 < np.mean(flips) < 0.65
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_geometric_change_is_a_similarity_when_aspect_is_fixed(seed: int) -> None:
+    """Rotation and scale only (no shear): A·Aᵀ = s²·I, and the mirror flips the determinant's sign."""
+    cfg = dataclasses.replace(AugmentConfig(), aspect_sigma=0.0, p_rotate=1.0)
+    affine, flip = augmentation_affine(np.random.default_rng(seed), cfg)
+    lin = affine[:, :2]
+    scale2 = abs(np.linalg.det(lin))
+    np.testing.assert_allclose(lin @ lin.T, scale2 * np.eye(2), atol=1e-9)
+    assert (np.linalg.det(lin) < 0) == flip
+    assert 0.5 < np.sqrt(scale2) < 2.0
+
+
 def test_missing_points_stay_missing_and_move_with_their_label() -> None:
     pts = POINTS.copy()
     pts[36] = np.nan

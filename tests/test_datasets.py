@@ -171,12 +171,13 @@ def test_faces68_empty_cells_become_nan(tmp_path: Path) -> None:
     write_faces68_folder(root, n_images=2)
     lines = (root / "landmarks.csv").read_text().splitlines()
     cells = lines[2].split(",")
-    cells[2 + 2 * 30] = cells[3 + 2 * 30] = ""  # point 30 unknown
+    cells[2] = cells[3] = cells[2 + 2 * 30] = cells[3 + 2 * 30] = ""  # points 0 and 30 unknown
     lines[2] = ",".join(cells)
     (root / "landmarks.csv").write_text("\n".join(lines) + "\n")
     data = load_faces68_folder(root)
-    assert np.isnan(data.points[1, 30]).all()
-    assert np.isnan(data.points).sum() == 2
+    assert len(data) == 2  # the row is kept
+    assert np.isnan(data.points[1, [0, 30]]).all()
+    assert np.isnan(data.points).sum() == 4
 
 
 def _break_csv(root: Path, line: int, edit) -> None:
