@@ -6,6 +6,7 @@ the pipeline, the camera, the settings store or the camera list without touching
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -132,12 +133,30 @@ def create_window(
     return window
 
 
+def undo_opencv_qt_environment() -> None:
+    """Drop the Qt plugin and font paths that ``import cv2`` (opencv-python) points at its own Qt.
+
+    That bundled Qt is another version: PyQt6 would fail to load its ``xcb`` platform plugin
+    ("no Qt platform plugin could be initialized") and use only the few bundled fonts.
+    Call before the ``QApplication`` is created.
+    """
+    import cv2
+
+    cv2_dir = str(Path(cv2.__file__).resolve().parent)
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        value = os.environ.get(name)
+        if value and str(Path(value).resolve()).startswith(cv2_dir):
+            del os.environ[name]
+
+
 def _quiet_libraries() -> None:
     # Missing optional multimedia backends (PipeWire, VA-API) are normal and not the user's problem.
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg*=false")
     import cv2
 
-    cv2.setLogLevel(2)  # errors only: a missing camera is reported in the window instead
+    # Errors only: a missing camera is reported in the window, not as OpenCV warnings.
+    with contextlib.suppress(AttributeError):
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
 def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDeps | None = None) -> int:
@@ -145,10 +164,12 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
 
     Returns the process exit code.
     """
-    launched_s = time.monotonic() - seconds_since_process_start()
+    entered_s = time.monotonic()
+    launched_s = entered_s - seconds_since_process_start()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _quiet_libraries()
+    undo_opencv_qt_environment()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("snowcam")
@@ -157,6 +178,7 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
     apply_theme(app)
     window = create_window(video, camera, deps, launched_s)
     window.show()
+    window.startup_marks_s = {"interpreter and imports": entered_s, "window": time.monotonic()}
     # Ctrl+C in the terminal closes the window properly (Qt's loop would otherwise swallow it).
     signal.signal(signal.SIGINT, lambda *_: window.close())
     heartbeat = QTimer()

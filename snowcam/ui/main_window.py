@@ -43,7 +43,15 @@ from snowcam.ui.qimage import ndarray_to_qimage, square_thumbnail
 from snowcam.ui.settings import RESOLUTIONS, AppSettings
 from snowcam.ui.thumbnails import render_thumbnails
 from snowcam.ui.widgets import Banner, CaptureStrip, FilterGallery, NoSourcePanel, PreviewWidget, RoundButton
-from snowcam.ui.worker import CameraSpec, DisplayFrame, FileSpec, FrameWorker, ProcessorFactory, SourceSpec
+from snowcam.ui.worker import (
+    CameraSpec,
+    DisplayFrame,
+    FileSpec,
+    FrameWorker,
+    PassThrough,
+    ProcessorFactory,
+    SourceSpec,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +115,7 @@ class MainWindow(QMainWindow):
         self.demo_clip = demo_clip
         self.launched_s = launched_s
         self.first_frame_ms: float | None = None
+        self.startup_marks_s: dict[str, float] = {}
         self._thumbnail_factory = thumbnail_factory
         self._names = filter_names()
         self.active_filters: list[str] = self._valid_filters(settings.filters)
@@ -214,8 +223,6 @@ class MainWindow(QMainWindow):
         top_row = QHBoxLayout(top)
         top_row.setContentsMargins(12, 8, 12, 8)
         top_row.setSpacing(8)
-        cam_glyph = QLabel()
-        cam_glyph.setPixmap(theme.icon("camera", theme.TEXT_DIM).pixmap(QSize(20, 20)))
         self.source_combo = QComboBox()
         self.source_combo.setMinimumWidth(230)
         self.source_combo.setToolTip("Camera or video to show")
@@ -224,7 +231,6 @@ class MainWindow(QMainWindow):
         for combo in (self.source_combo, self.resolution_combo):
             combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             combo.setCursor(Qt.CursorShape.PointingHandCursor)
-        top_row.addWidget(cam_glyph)
         top_row.addWidget(self.source_combo)
         top_row.addWidget(self.resolution_combo)
         top_row.addStretch(1)
@@ -620,9 +626,17 @@ class MainWindow(QMainWindow):
             self._update_position(frame.result.t_s)
 
     def on_first_frame_shown(self) -> None:
-        if self.launched_s is not None:
-            self.first_frame_ms = (time.monotonic() - self.launched_s) * 1000.0
-            logger.info("First frame on screen %.0f ms after launch", self.first_frame_ms)
+        if self.launched_s is None:
+            return
+        now = time.monotonic()
+        self.first_frame_ms = (now - self.launched_s) * 1000.0
+        parts, previous = [], self.launched_s
+        for label, mark in [*self.startup_marks_s.items(), ("first picture", now)]:
+            parts.append(f"{label} {(mark - previous) * 1000.0:.0f}")
+            previous = mark
+        logger.info(
+            "First frame on screen %.0f ms after launch (%s ms)", self.first_frame_ms, ", ".join(parts)
+        )
 
     def _update_position(self, t_s: float) -> None:
         info = self.source_info
@@ -726,11 +740,16 @@ class MainWindow(QMainWindow):
 
         def job() -> None:
             try:
+                processor = factory()
+            except Exception:
+                # Without the model the tiles still show the demo face, unfiltered.
+                processor = PassThrough()
+            try:
                 thumbs = render_thumbnails(
-                    factory(), self.demo_clip, names, self._strength, self.THUMB_PX * 2
+                    processor, self.demo_clip, names, self._strength, self.THUMB_PX * 2
                 )
-            except Exception as exc:
-                logger.warning("No gallery thumbnails: %s", exc, exc_info=not isinstance(exc, RuntimeError))
+            except Exception:
+                logger.exception("The gallery thumbnails could not be rendered")
                 return
             self._bridge.thumbnails_ready.emit(thumbs)
 

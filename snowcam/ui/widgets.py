@@ -339,13 +339,14 @@ def _rounded(image: QImage, side: int, radius: float, badge: str | None = None) 
 
 
 def _two_lines(text: str, metrics: QFontMetrics, width_px: int) -> str:
-    """``text`` broken at a space into at most two lines of ``width_px``, the second elided."""
+    """``text`` on exactly two lines of ``width_px`` (broken at a space, the second elided)."""
     words = text.split()
     first = words.pop(0) if words else ""
     while words and metrics.horizontalAdvance(f"{first} {words[0]}") <= width_px:
         first = f"{first} {words.pop(0)}"
     second = metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width_px)
-    return f"{metrics.elidedText(first, Qt.TextElideMode.ElideRight, width_px)}\n{second}".rstrip()
+    # A no-break space keeps one-line titles two lines tall, so every tile lines up.
+    return f"{metrics.elidedText(first, Qt.TextElideMode.ElideRight, width_px)}\n{second or chr(0xA0)}"
 
 
 class FilterGallery(QScrollArea):
@@ -376,11 +377,9 @@ class FilterGallery(QScrollArea):
             tile.setCursor(Qt.CursorShape.PointingHandCursor)
             tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
             tile.setIconSize(QSize(self.THUMB_PX, self.THUMB_PX))
-            tile.setFixedWidth(self.THUMB_PX + 22)
+            tile.setFixedWidth(self.THUMB_PX + 34)
             key = f"{i + 1}" if i < 9 else ""
-            tile.setText(
-                tile.fontMetrics().elidedText(title, Qt.TextElideMode.ElideRight, self.THUMB_PX + 10)
-            )
+            tile.setText(_two_lines(title, tile.fontMetrics(), self.THUMB_PX + 14))
             tile.setToolTip(
                 f"{title}" + (f"  (key {key})" if key else "") + "\nCtrl+click to combine with the others"
             )
@@ -552,7 +551,8 @@ class NoSourcePanel(QWidget):
         self.message.setObjectName("dim")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message.setMaximumWidth(520)
+        # A fixed width keeps the wrapped text's height right (heightForWidth at one width).
+        self.message.setFixedWidth(520)
         self.open_button = QPushButton("Open a video file…")
         self.demo_button = QPushButton("Play the demo clip")
         self.retry_button = QPushButton("Try the camera again")
@@ -569,7 +569,12 @@ class NoSourcePanel(QWidget):
         column.addWidget(glyph)
         column.addSpacing(8)
         column.addWidget(self.title)
-        column.addWidget(self.message, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Centred by stretches, not by alignment: an aligned item loses height-for-width.
+        message_row = QHBoxLayout()
+        message_row.addStretch(1)
+        message_row.addWidget(self.message)
+        message_row.addStretch(1)
+        column.addLayout(message_row)
         column.addSpacing(16)
         column.addLayout(buttons)
         column.addStretch(3)

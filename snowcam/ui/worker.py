@@ -507,9 +507,11 @@ class FrameWorker(QObject):
                 logger.exception("A request to the frame worker failed")
 
     def _run(self) -> None:
+        # Frames flow unfiltered while the pipeline loads, so the first picture never waits for the model.
+        self._processor = PassThrough()
+        builder = threading.Thread(target=self._build_processor, name="snowcam-pipeline-load", daemon=True)
+        builder.start()
         try:
-            self._run_commands()
-            self._processor = self._build_processor()
             while not self._stop.is_set():
                 self._run_commands()
                 if self._stop.is_set():
@@ -525,19 +527,23 @@ class FrameWorker(QObject):
             self._finish_recording(wait=True)
             for finisher in self._finishers:
                 finisher.join()
+            builder.join()
 
-    def _build_processor(self) -> FrameProcessor:
+    def _build_processor(self) -> None:
+        """Runs in its own thread; the worker thread installs the result between two frames."""
         start = time.perf_counter()
         try:
             processor = self._processor_factory()
         except Exception as exc:
             logger.warning("Filters are off: %s", exc, exc_info=not isinstance(exc, (OSError, RuntimeError)))
             self.processor_failed.emit(str(exc))
-            processor = PassThrough()
-        else:
-            processor.filters = self._filters
+            return
         logger.info("Pipeline ready in %.0f ms", (time.perf_counter() - start) * 1000.0)
-        return processor
+        self._post(lambda: self._install_processor(processor))
+
+    def _install_processor(self, processor: FrameProcessor) -> None:
+        processor.filters = self._filters
+        self._processor = processor
 
     def _next_item(self) -> tuple[float, Frame, float] | None:
         if self._grabber is not None:
