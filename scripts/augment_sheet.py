@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from snowcam.datasets import load_faces68_folder
+from snowcam.datasets import DataError, load_faces68_folder
 from snowcam.geometry import region_from_keypoints
 from snowcam.training.augment import AugmentConfig, augmentation_affine, make_sample
 from snowcam.types import FLIP_PERMUTATION_68
@@ -85,7 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=5, help="augmented samples per photo")
     parser.add_argument("--seed", type=int, default=1234)
     args = parser.parse_args(argv)
-    sheet = render_sheet(args.data, args.images, args.samples, args.seed)
+    try:
+        sheet = render_sheet(args.data, args.images, args.samples, args.seed)
+    except DataError as exc:
+        print(f"augment_sheet: {exc}", file=sys.stderr)
+        return 2
     args.output.parent.mkdir(parents=True, exist_ok=True)
     if not cv2.imwrite(str(args.output), sheet):
         print(f"cannot write {args.output}", file=sys.stderr)
