@@ -149,7 +149,8 @@ def undo_opencv_qt_environment() -> None:
             del os.environ[name]
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries() -> None:
+    """Silence warnings about optional system libraries that the app does not need."""
     # Missing optional multimedia backends (PipeWire, VA-API) are normal and not the user's problem.
     QLoggingCategory.setFilterRules("qt.multimedia.symbolsresolver=false\nqt.multimedia.ffmpeg*=false")
     import cv2
@@ -168,7 +169,7 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
     launched_s = entered_s - seconds_since_process_start()
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    _quiet_libraries()
+    quiet_libraries()
     undo_opencv_qt_environment()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)

@@ -468,6 +468,7 @@ class MainWindow(QMainWindow):
 
     def on_source_opened(self, spec: SourceSpec, info: SourceInfo) -> None:
         self.spec, self.source_info = spec, info
+        self.setWindowTitle(f"{spec.label} – snowcam")
         is_file = isinstance(spec, FileSpec)
         if isinstance(spec, CameraSpec):
             self._camera_state = "live"

@@ -48,12 +48,18 @@ class DisplayStats:
     def __init__(self, window_s: float = 2.0) -> None:
         self.window_s = window_s
         self.shown = 0
+        self.history: list[tuple[float, float]] | None = None
         self._events: deque[tuple[float, float]] = deque()
 
     def record(self, shown_s: float, age_s: float) -> None:
-        """A frame reached the screen at ``shown_s`` (monotonic seconds), ``age_s`` after its capture."""
+        """A frame reached the screen at ``shown_s`` (monotonic seconds), ``age_s`` after its capture.
+
+        Every ``(shown_s, age_s)`` is also appended to ``history`` when it is a list (measurements).
+        """
         self.shown += 1
         self._events.append((shown_s, age_s))
+        if self.history is not None:
+            self.history.append((shown_s, age_s))
         while self._events and self._events[0][0] < shown_s - self.window_s:
             self._events.popleft()
 

@@ -86,6 +86,7 @@ class CameraBox:
         self.fail = False
         self.fail_after: int | None = None
         self.opened: list[FakeCamera] = []
+        self.specs: list[CameraSpec] = []
         self.lock = threading.Lock()
 
     def __call__(self, spec: CameraSpec) -> FakeCamera:
@@ -95,6 +96,7 @@ class CameraBox:
             camera = FakeCamera(spec, fail_after=self.fail_after)
             self.fail_after = None
             self.opened.append(camera)
+            self.specs.append(spec)
             return camera
 
 

@@ -11,6 +11,7 @@ from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
 
 from snowcam.filters import FILTERS, filter_names
+from snowcam.ui.devices import CameraDevice
 from snowcam.ui.dialogs import Dialogs
 from snowcam.ui.main_window import MainWindow
 from snowcam.ui.worker import CameraSpec, FileSpec
@@ -301,3 +302,31 @@ def test_without_a_model_the_app_runs_unfiltered_and_says_why(qtbot, make_window
     qtbot.waitUntil(lambda: "face model" in window.banner.text(), timeout=3000)
     assert not window.gallery.isEnabled()
     assert window.last_frame.result.faces == ()
+
+
+def test_plugging_a_camera_in_opens_it_and_names_it(qtbot, make_window, cameras) -> None:
+    cameras.fail = True
+    window = make_window(camera=0)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
+    cameras.fail = False
+    window.on_cameras_changed([CameraDevice(0, "USB Camera", ((640, 480), (1280, 720)))])
+    wait_frames(qtbot, window, 3)
+    assert window.stack.currentWidget() is window.preview
+    assert window.source_combo.currentText() == "USB Camera"
+    assert [window.resolution_combo.itemText(i) for i in range(window.resolution_combo.count())] == [
+        "640×480",
+        "1280×720",
+    ]
+
+
+def test_choosing_a_resolution_reopens_the_camera_at_that_size(qtbot, make_window, cameras, store) -> None:
+    window = make_window(camera=0)
+    wait_frames(qtbot, window)
+    index = window.resolution_combo.findText("1280×720")
+    window.resolution_combo.setCurrentIndex(index)
+    window.resolution_combo.activated.emit(index)
+    qtbot.waitUntil(lambda: len(cameras.specs) == 2, timeout=3000)
+    assert (cameras.specs[-1].width, cameras.specs[-1].height) == (1280, 720)
+    assert cameras.opened[0].closed
+    wait_frames(qtbot, window, 3)
+    assert store.value("camera/width", type=int) == 1280
