@@ -231,8 +231,28 @@ class MainWindow(QMainWindow):
         for combo in (self.source_combo, self.resolution_combo):
             combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             combo.setCursor(Qt.CursorShape.PointingHandCursor)
+        # Replay controls take the resolution's place while a video file plays.
+        self.playback_bar = QWidget()
+        play_row = QHBoxLayout(self.playback_bar)
+        play_row.setContentsMargins(0, 0, 0, 0)
+        play_row.setSpacing(8)
+        self.act_pause.setIcon(theme.icon("pause"))
+        self.pause_button = QToolButton()
+        self.pause_button.setObjectName("toggle")
+        self.pause_button.setDefaultAction(self.act_pause)
+        self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.pause_button.setToolTip("Pause / play (P)")
+        self.position_label = QLabel()
+        self.position_label.setObjectName("dim")
+        self.position_label.setMinimumWidth(96)
+        self.loop_button = self._toggle_button("loop", "Loop", self.act_loop)
+        play_row.addWidget(self.pause_button)
+        play_row.addWidget(self.position_label)
+        play_row.addWidget(self.loop_button)
+        self.playback_bar.hide()
         top_row.addWidget(self.source_combo)
         top_row.addWidget(self.resolution_combo)
+        top_row.addWidget(self.playback_bar)
         top_row.addStretch(1)
         self.mirror_button = self._toggle_button("mirror", "Mirror", self.act_mirror)
         self.countdown_button = self._toggle_button("timer", "3 s", self.act_countdown)
@@ -250,7 +270,7 @@ class MainWindow(QMainWindow):
 
         stage = QWidget()
         stage_column = QVBoxLayout(stage)
-        stage_column.setContentsMargins(12, 10, 12, 10)
+        stage_column.setContentsMargins(12, 8, 12, 8)
         stage_column.setSpacing(8)
         self.banner = Banner()
         self.preview = PreviewWidget()
@@ -262,29 +282,10 @@ class MainWindow(QMainWindow):
         stage_column.addWidget(self.stack, 1)
         column.addWidget(stage, 1)
 
-        self.playback_bar = QWidget()
-        self.playback_bar.setObjectName("playbackBar")
-        play_row = QHBoxLayout(self.playback_bar)
-        play_row.setContentsMargins(12, 4, 12, 4)
-        self.pause_button = QToolButton()
-        self.pause_button.setObjectName("toggle")
-        self.act_pause.setIcon(theme.icon("pause"))
-        self.pause_button.setDefaultAction(self.act_pause)
-        self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.pause_button.setToolTip("Pause / play (P)")
-        self.position_label = QLabel()
-        self.position_label.setObjectName("dim")
-        self.loop_button = self._toggle_button("loop", "Loop", self.act_loop)
-        play_row.addWidget(self.pause_button)
-        play_row.addWidget(self.position_label, 1)
-        play_row.addWidget(self.loop_button)
-        self.playback_bar.hide()
-        column.addWidget(self.playback_bar)
-
         bottom = QWidget()
         bottom.setObjectName("bottomBar")
         bottom_column = QVBoxLayout(bottom)
-        bottom_column.setContentsMargins(12, 8, 12, 10)
+        bottom_column.setContentsMargins(12, 6, 12, 8)
         bottom_column.setSpacing(4)
         self.gallery = FilterGallery([(n, FILTERS[n].title) for n in self._names])
         bottom_column.addWidget(self.gallery)
@@ -485,9 +486,10 @@ class MainWindow(QMainWindow):
         if not self.preview.has_image():
             self.preview.clear_image(f"Starting {spec.label}…")
         self.playback_bar.setVisible(is_file)
+        self.resolution_combo.setVisible(not is_file)
         self.act_pause.setChecked(False)
+        self.act_pause.setIcon(theme.icon("pause"))
         self.preview.set_paused(False)
-        self.resolution_combo.setEnabled(not is_file)
         self.act_mirror.setEnabled(not is_file)
         self._fill_source_combo()
         self._fill_camera_menu()
@@ -502,6 +504,7 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.no_source)
             self.preview.clear_image("")
             self.playback_bar.hide()
+            self.resolution_combo.show()
             self._fill_source_combo()
             return
         self.banner.show_message(message, "error", timeout_ms=15000)
@@ -645,7 +648,7 @@ class MainWindow(QMainWindow):
             return
         total = (info.frame_count or 0) / info.fps if info.fps else 0.0
         position = t_s % total if total > 0 else t_s
-        text = f"{self.spec.label if self.spec else ''}   {_clock_text(position)}"
+        text = _clock_text(position)
         if total > 0:
             text += f" / {_clock_text(total)}"
         if text != self.position_label.text():

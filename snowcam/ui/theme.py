@@ -33,7 +33,7 @@ QMenu::item:selected {{ background: {PANEL_RAISED}; }}
 QMenu::item:disabled {{ color: {TEXT_DIM}; }}
 QMenu::separator {{ height: 1px; background: {PANEL_RAISED}; margin: 4px 8px; }}
 QStatusBar {{ background: {BACKGROUND}; color: {TEXT_DIM}; }}
-QWidget#topBar, QWidget#bottomBar, QWidget#playbackBar {{ background: {PANEL}; }}
+QWidget#topBar, QWidget#bottomBar {{ background: {PANEL}; }}
 QComboBox {{
     background: {PANEL_RAISED}; border: none; border-radius: 8px; padding: 4px 10px; min-height: 22px;
 }}

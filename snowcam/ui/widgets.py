@@ -359,7 +359,7 @@ class FilterGallery(QScrollArea):
     """A row of filter tiles; ``chosen(name, combine)`` on click (``combine`` with Ctrl held)."""
 
     chosen = pyqtSignal(str, bool)
-    THUMB_PX = 76
+    THUMB_PX = 68
 
     def __init__(self, entries: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
         """``entries`` are ``(name, title)`` pairs in gallery order."""
