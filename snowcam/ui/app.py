@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 
 from PyQt6.QtCore import QLoggingCategory, QSettings, QTimer
 from PyQt6.QtWidgets import QApplication
@@ -160,6 +161,21 @@ def quiet_libraries() -> None:
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 
+def _report_unexpected_errors(window: MainWindow) -> None:
+    """Log a bug in a slot and tell the user, instead of PyQt6's default of aborting the app."""
+
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            window.close()
+            return
+        logger.error("Unexpected error", exc_info=(kind, exc, tb))
+        window.banner.show_message(
+            f"Something went wrong: {exc or kind.__name__} (details in the log).", "error", timeout_ms=15000
+        )
+
+    sys.excepthook = hook
+
+
 def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDeps | None = None) -> int:
     """Open the window on ``video`` (a file), ``camera`` (an OpenCV index) or the last camera.
 
@@ -178,6 +194,7 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
     app.setApplicationDisplayName("snowcam")
     apply_theme(app)
     window = create_window(video, camera, deps, launched_s)
+    _report_unexpected_errors(window)
     window.show()
     window.startup_marks_s = {"interpreter and imports": entered_s, "window": time.monotonic()}
     # Ctrl+C in the terminal closes the window properly (Qt's loop would otherwise swallow it).

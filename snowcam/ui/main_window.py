@@ -141,6 +141,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._sync_filter_widgets()
+        geometry = store.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         if watcher is not None:
             watcher.changed.connect(self.on_cameras_changed)
             watcher.setParent(self)
@@ -500,6 +503,7 @@ class MainWindow(QMainWindow):
         if isinstance(spec, CameraSpec):
             self._camera_state = "failed"
             self.spec = spec
+            self.last_frame = None
             self.no_source.set_message("No camera", message)
             self.stack.setCurrentWidget(self.no_source)
             self.preview.clear_image("")
@@ -844,13 +848,16 @@ class MainWindow(QMainWindow):
 
     def _find_captures(self) -> None:
         """Runs on the I/O thread: the newest earlier captures, for the strip."""
-        found: list[Path] = []
+        found: list[tuple[float, Path]] = []
         for folder in {self.settings.photo_dir, self.settings.video_dir}:
             for pattern in CAPTURE_GLOBS:
-                found.extend(p for p in Path(folder).glob(pattern) if not p.name.startswith("."))
-        found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+                try:
+                    found.extend((p.stat().st_mtime, p) for p in Path(folder).glob(pattern))
+                except OSError as exc:
+                    logger.warning("Cannot list earlier captures in %s: %s", folder, exc)
+        found.sort(reverse=True)
         items = []
-        for path in found[: CaptureStrip.MAX_ITEMS]:
+        for _, path in found[: CaptureStrip.MAX_ITEMS]:
             thumb = _read_thumbnail(path, self.THUMB_PX)
             if thumb is not None:
                 items.append((path, thumb))
@@ -978,6 +985,7 @@ class MainWindow(QMainWindow):
         if self.recording_path is not None:
             self.statusBar().showMessage("Finishing the recording…")
         self._save_settings()
+        self.store.setValue("window/geometry", self.saveGeometry())
         self.store.sync()
         self.worker.stop()
         self._io.shutdown(wait=True)

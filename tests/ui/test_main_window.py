@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
@@ -330,3 +331,27 @@ def test_choosing_a_resolution_reopens_the_camera_at_that_size(qtbot, make_windo
     assert cameras.opened[0].closed
     wait_frames(qtbot, window, 3)
     assert store.value("camera/width", type=int) == 1280
+
+
+def test_a_bug_in_a_slot_is_reported_not_fatal(qtbot, make_window, clip: Path, monkeypatch) -> None:
+    from snowcam.ui import app
+
+    window = make_window(video=clip)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    app._report_unexpected_errors(window)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    assert "boom" in window.banner.text()
+
+
+def test_no_photo_of_a_stale_frame_when_the_camera_failed(qtbot, make_window, cameras, clip: Path) -> None:
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    cameras.fail = True
+    window.open_camera(0)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
+    with qtbot.assertNotEmitted(window.photo_saved, wait=300):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert "No picture" in window.statusBar().currentMessage()
