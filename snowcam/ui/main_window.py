@@ -774,6 +774,7 @@ class MainWindow(QMainWindow):
             f"Filters are off because the face model could not be loaded: {message}", "warning"
         )
         self.gallery.setEnabled(False)
+        self.gallery.setToolTip(f"Filters are off: {message}")
         self.strength_row.setEnabled(False)
 
     # --- photos --------------------------------------------------------------------------
