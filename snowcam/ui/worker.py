@@ -399,7 +399,6 @@ class FrameWorker(QObject):
         self._mirror = True
         self._paused = False
         self._last_result: FrameResult | None = None
-        self._last_ready_s = 0.0
         self._fps = 0.0
         self._last_processed_s: float | None = None
         self._recording: _Recording | None = None
@@ -581,7 +580,7 @@ class FrameWorker(QObject):
             rate = 1.0 / max(now - self._last_processed_s, 1e-6)
             self._fps = rate if self._fps == 0.0 else 0.9 * self._fps + 0.1 * rate
         self._last_processed_s = now
-        self._last_result, self._last_ready_s = result, ready_s
+        self._last_result = result
         if self._recording is not None:
             self._recording.add(result.output, t_s)
         self._publish(result, ready_s, mirrored)
