@@ -13,7 +13,7 @@ class TrainConfig:
     """One training recipe. The defaults are the shipped model's recipe."""
 
     data: list[str] = field(default_factory=lambda: ["../shared/data/faces68", "../shared/data/300w-train"])
-    arch: str = "snownet"
+    arch: str = "snownet-hm"
     epochs: int = 120
     samples_per_epoch: int = 6144
     batch_size: int = 128

@@ -11,7 +11,8 @@ import keras
 import numpy as np
 from keras import layers
 
-ARCHITECTURES = ("snownet", "seed-mlp", "seed-cnn")
+ARCHITECTURES = ("snownet", "snownet-hm", "seed-mlp", "seed-cnn")
+HEATMAP_GRID = 12
 
 
 def build_model(
@@ -20,8 +21,10 @@ def build_model(
     """A fresh, uncompiled model.
 
     Args:
-        arch: ``snownet`` (the default design) or one of the seed baselines ``seed-mlp`` /
-            ``seed-cnn`` (which predict the 15 Kaggle points).
+        arch: ``snownet`` (direct regression), ``snownet-hm`` (the same backbone with a 12×12
+            heat-map + offset head decoded by a soft-argmax; two outputs, ``points`` and
+            ``heatmap``, of which only ``points`` is exported) or one of the seed baselines
+            ``seed-mlp`` / ``seed-cnn`` (which predict the 15 Kaggle points).
         input_size: crop side in pixels.
         n_points: points predicted (68; the seed baselines use 15).
         mean_shape: optional ``(n_points, 2)`` mean target in ``[0, 1]`` crop units; the output
@@ -29,6 +32,8 @@ def build_model(
     """
     if arch == "snownet":
         return _snownet(input_size, n_points, mean_shape)
+    if arch == "snownet-hm":
+        return _snownet_heatmap(input_size, n_points)
     if arch == "seed-mlp":
         return _seed_mlp(input_size, n_points)
     if arch == "seed-cnn":
@@ -82,6 +87,57 @@ def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> k
         bias_initializer=_bias_init(mean_shape, n_points),
     )(features)
     return keras.Model(inputs, outputs, name="snownet")
+
+
+def _snownet_heatmap(input_size: int, n_points: int) -> keras.Model:
+    """snownet's backbone, a 12×12 feature map (6×6 upsampled and added), heat-map + offset head."""
+    inputs, x = _input(input_size)
+    taps = []
+    for stage, (filters, blocks) in enumerate(SNOWNET_STAGES):
+        x = _conv_bn(x, filters, 3, 2, f"s{stage}_down")
+        for b in range(blocks):
+            x = _separable_residual(x, f"s{stage}b{b}")
+        if stage >= 2:
+            taps.append(x)
+    fine, coarse = taps
+    lifted = layers.UpSampling2D(2, interpolation="bilinear", name="lift")(
+        _conv_bn(coarse, fine.shape[-1], 1, 1, "lateral")
+    )
+    f = layers.Add(name="merge")([fine, lifted])
+    f = _separable_residual(f, "head0")
+    f = _separable_residual(f, "head1")
+    logits = layers.Conv2D(n_points, 1, name="logits")(f)
+    offsets = layers.Conv2D(n_points * 2, 1, name="offsets", kernel_initializer="zeros")(f)
+    points = GridDecode(name="points")(logits, offsets)
+    heatmap = layers.Concatenate(name="heatmap")([logits, offsets])
+    return keras.Model(inputs, {"points": points, "heatmap": heatmap}, name="snownet_hm")
+
+
+@keras.saving.register_keras_serializable(package="snowcam")
+class GridDecode(layers.Layer):
+    """Heat-map logits ``(B, G, G, K)`` and offsets ``(B, G, G, 2K)`` → points ``(B, 2K)``, crop units.
+
+    Each cell votes for its centre plus its offset (in cells); the votes are averaged with the
+    softmax of the logits over the grid (a soft-argmax refined by offsets), so the decoding is
+    differentiable and exports to plain LiteRT ops.
+    """
+
+    def call(self, logits, offsets):
+        from keras import ops
+
+        grid, k = logits.shape[1], logits.shape[-1]
+        prob = ops.softmax(ops.reshape(logits, (-1, grid * grid, k)), axis=1)
+        off = ops.reshape(offsets, (-1, grid * grid, k, 2))
+        centres = ops.convert_to_tensor(grid_centres(grid)[:, None, :])
+        votes = centres + off / grid
+        points = ops.sum(prob[..., None] * votes, axis=1)
+        return ops.reshape(points, (-1, k * 2))
+
+
+def grid_centres(grid: int) -> np.ndarray:
+    """``(G*G, 2)`` cell centres in crop units, row-major (y, then x), as ``(x, y)``."""
+    ys, xs = np.mgrid[0:grid, 0:grid]
+    return np.stack([(xs.ravel() + 0.5) / grid, (ys.ravel() + 0.5) / grid], axis=1).astype(np.float32)
 
 
 def _bias_init(mean_shape: np.ndarray | None, n_points: int):
