@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--filters", default="big-eyes,glasses-round", help="comma-separated filter names")
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds ignored after the first frame")
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds measured")
+    parser.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     args = parser.parse_args(argv)
 
     launched_s = time.monotonic() - seconds_since_process_start()
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         store = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         store.setValue("filters/active", args.filters.split(","))
         deps = AppDeps(store=store, camera_lister=lambda: [], watch_cameras=False)
+        if args.model:
+            from snowcam.pipeline import PipelineSettings, build_pipeline
+
+            deps.processor_factory = lambda: build_pipeline(PipelineSettings(model_path=args.model))
         window = create_window(args.video, None, deps, launched_s)
         window.show()
         stages: dict[str, list[float]] = {}
