@@ -25,7 +25,7 @@ from snowcam.sources import CameraSource, FrameSource, VideoFileSource
 from snowcam.ui.devices import CameraDevice, CameraWatcher, list_cameras
 from snowcam.ui.main_window import MainWindow
 from snowcam.ui.settings import AppSettings
-from snowcam.ui.theme import apply_theme
+from snowcam.ui.theme import app_icon, apply_theme
 from snowcam.ui.worker import CameraSpec, FileSpec, FrameProcessor, FrameWorker, SourceSpec
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,7 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
     app.setOrganizationName("snowcam")
     app.setApplicationDisplayName("snowcam")
     apply_theme(app)
+    app.setWindowIcon(app_icon())
     window = create_window(video, camera, deps, launched_s)
     _report_unexpected_errors(window)
     window.show()

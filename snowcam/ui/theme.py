@@ -194,3 +194,32 @@ def icon(name: str, color: str = TEXT, checked_color: str | None = "#1a1a1a") ->
         painter.end()
         result.addPixmap(pixmap, QIcon.Mode.Normal, state)
     return result
+
+
+def app_icon() -> QIcon:
+    """The app's icon: a lens on the accent colour, with a sparkle."""
+    result = QIcon()
+    for side in (16, 32, 64, 128, 256):
+        pixmap = QPixmap(side, side)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.scale(side / 64.0, side / 64.0)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(ACCENT))
+        p.drawRoundedRect(QRectF(2, 2, 60, 60), 16, 16)
+        p.setBrush(QColor(BACKGROUND))
+        p.drawEllipse(QPointF(30, 34), 17, 17)
+        p.setBrush(QColor(ACCENT))
+        p.drawEllipse(QPointF(30, 34), 9, 9)
+        p.setBrush(QColor("#ffffff"))
+        p.drawEllipse(QPointF(26, 30), 3, 3)
+        star = QPainterPath(QPointF(50, 6))
+        for x, y in ((52.5, 13.5), (60, 16), (52.5, 18.5), (50, 26), (47.5, 18.5), (40, 16), (47.5, 13.5)):
+            star.lineTo(x, y)
+        star.closeSubpath()
+        p.setBrush(QColor("#ffffff"))
+        p.drawPath(star)
+        p.end()
+        result.addPixmap(pixmap)
+    return result
