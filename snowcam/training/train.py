@@ -40,6 +40,7 @@ from snowcam.training.augment import AugmentConfig, make_sample
 from snowcam.training.config import TrainConfig
 from snowcam.types import (
     FLIP_PERMUTATION_68,
+    KAGGLE15,
     KAGGLE15_FLIP_PERMUTATION,
     KAGGLE15_NAMES,
     N_KEYPOINTS,
@@ -152,7 +153,7 @@ def prepare(cfg: TrainConfig, log: Log) -> tuple[list[Source], list[LandmarkSet]
     log(f"  detector calibration: {calibration}")
     sources: list[Source] = []
     description = []
-    for data, (train_idx, val_idx), boxes in zip(loaded, splits, per_set_boxes, strict=True):
+    for path, data, (train_idx, val_idx), boxes in zip(cfg.data, loaded, splits, per_set_boxes, strict=True):
         share = 1.0 / len(loaded) / max(len(train_idx), 1)
         found = 0
         for i in train_idx:
@@ -178,7 +179,7 @@ def prepare(cfg: TrainConfig, log: Log) -> tuple[list[Source], list[LandmarkSet]
         description.append(
             {
                 "name": data.name,
-                "path": str(path_of(cfg, data.name)),
+                "path": str(path),
                 "images": len(data),
                 "identities": len(set(data.identities)),
                 "train_images": len(train_idx),
@@ -194,13 +195,6 @@ def prepare(cfg: TrainConfig, log: Log) -> tuple[list[Source], list[LandmarkSet]
     return sources, val_sets, calibration, {"sets": description}
 
 
-def path_of(cfg: TrainConfig, name: str) -> str:
-    for p in cfg.data:
-        if Path(p).name == name or Path(p).stem == name:
-            return p
-    return name
-
-
 # --- batches --------------------------------------------------------------------------------
 
 
@@ -213,18 +207,12 @@ def encode_targets(points: npt.NDArray[np.float32], size: int) -> npt.NDArray[np
         t68[ok] = points[ok] / size
         m68[ok] = 1.0
         k15 = to_kaggle15(np.nan_to_num(points)) / size
-        mk = np.array([not np.isnan(points[list(idx)]).any() for _, idx in _k15_groups()], np.float32)
+        mk = np.array([not np.isnan(points[list(idx)]).any() for _, idx in KAGGLE15], np.float32)
     else:
         ok = ~np.isnan(points).any(axis=1)
         k15 = np.where(ok[:, None], points / size, 0.0).astype(np.float32)
         mk = ok.astype(np.float32)
     return np.concatenate([t68.ravel(), m68, k15.ravel(), mk]).astype(np.float32)
-
-
-def _k15_groups():
-    from snowcam.types import KAGGLE15
-
-    return KAGGLE15
 
 
 TARGET_WIDTH = N_KEYPOINTS * 3 + 15 * 3
