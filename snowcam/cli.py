@@ -51,6 +51,13 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png")
     p.add_argument("--limit", type=int, default=None, help="only the first N images")
     p.add_argument(
+        "--split",
+        choices=("all", "validation", "train"),
+        default="all",
+        help="only the identities that the model's training run held out (or trained on), "
+        "split by the seed in its card",
+    )
+    p.add_argument(
         "--flip-average", action="store_true", help="also predict on mirrored crops and average (slower)"
     )
 
@@ -105,6 +112,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_like_training(data, card: dict, split: str, folder: str):
+    """The part of a data set that the model's training run held out (or trained on)."""
+    from snowcam.datasets import split_by_identity
+
+    try:
+        config = card["training"]["config"]
+        seed, fraction = int(config["seed"]), float(config["val_fraction"])
+    except (KeyError, TypeError, ValueError):
+        raise UserError("--split needs a model card with training.config (seed, val_fraction)") from None
+    train_idx, val_idx = split_by_identity(data.identities, fraction, seed)
+    chosen = val_idx if split == "validation" else train_idx
+    if len(chosen) == 0:
+        raise UserError(f"{folder}: the {split} split of this model's training run is empty here")
+    return data.subset(chosen)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from snowcam.datasets import DataError, load_faces68_folder
     from snowcam.detection import HaarFaceDetector
@@ -119,9 +142,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model = KeypointModel(args.model or default_model_path(), flip_average=args.flip_average)
     except ModelError as exc:
         raise UserError(str(exc)) from None
+    if args.split != "all":
+        data = _split_like_training(data, model.card.raw, args.split, args.data)
     detector = HaarFaceDetector(min_face_px=20, max_side_px=400) if args.boxes == "detector" else None
     result = evaluate(data, model, detector, boxes=args.boxes)
     summary = result.summary()
+    summary["split"] = args.split
     summary.update({"data": str(args.data), "boxes": args.boxes, "model": str(model.path)})
     if args.report:
         summary["report"] = [str(p) for p in write_report(result, data, args.report)]
