@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "frames_skipped_to_stay_current": last.dropped if last else None,
         "frames_with_a_face": f"{sum(1 for n in faces if n)}/{len(faces)}",
         "stage_ms_median": {k: round(statistics.median(v), 2) for k, v in stages.items()},
+        "stage_ms_p95": {k: round(_percentile(v, 0.95), 2) for k, v in stages.items()},
     }
     print(json.dumps(summary, indent=2))
     return 0
