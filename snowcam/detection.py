@@ -37,7 +37,10 @@ class HaarFaceDetector:
     The frame is shrunk so that its longer side is at most ``max_side_px`` (the cascade costs
     15–25 ms on a full 640×480 frame). Faces smaller than ``min_face_px`` (in frame pixels) are
     ignored. When the default cascade finds nothing, the ``alt2`` cascade is tried with a
-    lower threshold: it finds more rotated and dim faces at the price of a few more false hits.
+    lower threshold, then the profile cascade both ways round: they find more rotated, dim and
+    turned faces at the price of a few more false hits, which the tracker weeds out with the
+    keypoint model's face score. No histogram equalisation: on the faces68 frames it lowered
+    the share of faces found from 99.9 % to 98.7 %.
     """
 
     def __init__(
@@ -67,13 +70,23 @@ class HaarFaceDetector:
             if factor == 1.0
             else cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         )
-        small = cv2.equalizeHist(small)
         min_side = max(20, round(self.min_face_px * factor))
         boxes = self._run(self._primary, small, min_side, self.min_neighbors)
         if not boxes and self._fallback is not None:
             boxes = self._run(self._fallback, small, min_side, max(2, self.min_neighbors - 2))
+        if not boxes and self._fallback is not None:
+            boxes = self._profiles(small, min_side)
         boxes.sort(key=lambda b: -b[2] * b[3])
         return [FaceBox(x / factor, y / factor, bw / factor, bh / factor) for x, y, bw, bh in boxes]
+
+    def _profiles(self, small: np.ndarray, min_side: int) -> list:
+        """Profile faces looking either way (the cascade knows one side; the mirror finds the other)."""
+        if self._profile is None:
+            self._profile = _cascade("haarcascade_profileface.xml")
+        width = small.shape[1]
+        boxes = self._run(self._profile, small, min_side, 3)
+        mirrored = self._run(self._profile, np.ascontiguousarray(small[:, ::-1]), min_side, 3)
+        return boxes + [(width - x - w, y, w, h) for x, y, w, h in mirrored]
 
     def contains_face(self, frame: Frame, box: FaceBox) -> bool:
         """Whether a face (frontal or profile, looser thresholds) is inside ``box`` of the frame.

@@ -109,24 +109,35 @@ class KeypointModel:
                 f"{path} is not a valid .tflite model ({exc}); rebuild it with `snowcam train`"
             ) from None
         inp = self._interpreter.get_input_details()[0]
-        out = self._interpreter.get_output_details()[0]
+        outputs = {int(np.prod(o["shape"][1:])): o["index"] for o in self._interpreter.get_output_details()}
         size = self.card.input_size
         self.n_points = len(self.card.point_names)
-        if tuple(inp["shape"][1:]) != (size, size, 1) or int(np.prod(out["shape"][1:])) != self.n_points * 2:
+        if tuple(inp["shape"][1:]) != (size, size, 1) or self.n_points * 2 not in outputs:
             raise ModelError(
                 f"{path}: expected input (1, {size}, {size}, 1) and {self.n_points * 2} outputs, "
-                f"got {tuple(inp['shape'])} and {tuple(out['shape'])}"
+                f"got {tuple(inp['shape'])} and outputs of sizes {sorted(outputs)}"
             )
         self._input_index = inp["index"]
-        self._output_index = out["index"]
+        self._output_index = outputs[self.n_points * 2]
+        self._confidence_index = outputs.get(1)
         self._batch = 1
+        self.last_confidence = np.ones(0, np.float32)
 
     @property
     def calibration(self) -> DetectorCalibration:
         return self.card.calibration
 
+    @property
+    def has_confidence(self) -> bool:
+        """Whether the model scores how face-like each crop is (heat-map models do)."""
+        return self._confidence_index is not None
+
     def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Points ``(n, K, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8 (K = 68 or 15)."""
+        """Points ``(n, K, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8 (K = 68 or 15).
+
+        ``last_confidence`` then holds each crop's face score (about 0.2 on faces, 0.1 on
+        background; all 1.0 for a model without a confidence output).
+        """
         crops = np.asarray(crops)
         n = crops.shape[0]
         if n == 0:
@@ -138,6 +149,10 @@ class KeypointModel:
         self._interpreter.set_tensor(self._input_index, crops.astype(np.float32)[..., None])
         self._interpreter.invoke()
         out = self._interpreter.get_tensor(self._output_index)
+        if self._confidence_index is not None:
+            self.last_confidence = self._interpreter.get_tensor(self._confidence_index).reshape(n).copy()
+        else:
+            self.last_confidence = np.ones(n, np.float32)
         return out.reshape(n, self.n_points, 2) * self.card.input_size
 
     def predict_points(self, frame: Frame, regions: Sequence[CropRegion]) -> list[npt.NDArray[np.float32]]:
@@ -156,6 +171,9 @@ class KeypointModel:
             mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
             perm = FLIP_PERMUTATION_68 if self.n_points == N_KEYPOINTS else KAGGLE15_FLIP_PERMUTATION
             points = (points + mirrored[:, list(perm)]) / 2.0
+            self.last_confidence = (
+                self.last_confidence[: len(crops)] + self.last_confidence[len(crops) :]
+            ) / 2
         else:
             points = self.predict_crops(stack)
         return [apply_affine(p, b) for p, b in zip(points, back, strict=True)]
@@ -164,7 +182,8 @@ class KeypointModel:
         """The 68 keypoints in frame pixels for each crop region of a BGR frame."""
         if self.n_points != N_KEYPOINTS:
             raise ModelError(f"{self.path} predicts {self.n_points} points; the app needs the 68-point model")
-        return [Keypoints(p) for p in self.predict_points(frame, regions)]
+        points = self.predict_points(frame, regions)
+        return [Keypoints(p, float(c)) for p, c in zip(points, self.last_confidence, strict=True)]
 
     def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
         """Keypoints for a detector box: crop by the calibration, then re-crop from the points.

@@ -24,12 +24,14 @@ class PipelineSettings:
     """Settings of the engine; the defaults are what the app uses.
 
     ``min_face_px`` is the smallest face (box side, frame pixels) the detector reports;
-    ``detect_max_side_px`` the longer side the frame is shrunk to before detection.
+    ``detect_max_side_px`` the longer side the frame is shrunk to before detection, and
+    ``detect_scale_factor`` the cascade's pyramid step (1.15 costs about a third less than 1.1).
     """
 
     model_path: str | None = None
     min_face_px: int = 48
     detect_max_side_px: int = 320
+    detect_scale_factor: float = 1.15
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
 
@@ -84,7 +86,9 @@ def build_pipeline(settings: PipelineSettings | None = None, filter_names: Seque
 
     s = settings or PipelineSettings()
     model = KeypointModel(Path(s.model_path) if s.model_path else default_model_path())
-    detector = HaarFaceDetector(min_face_px=s.min_face_px, max_side_px=s.detect_max_side_px)
+    detector = HaarFaceDetector(
+        min_face_px=s.min_face_px, max_side_px=s.detect_max_side_px, scale_factor=s.detect_scale_factor
+    )
     return Pipeline(detector, model, [create_filter(n) for n in filter_names], s.tracker)
 
 

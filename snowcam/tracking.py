@@ -42,11 +42,16 @@ class TrackerConfig:
             no face near it (the keypoints alone cannot tell a face from a wall).
         max_faces: the most faces followed at once.
         new_face_iou: a detection overlapping a track's crop region less than this starts a new track.
+        new_face_confidence: the model's face score a new detection needs to start a track
+            (heat-map models score about 0.2 on faces and 0.1 on background).
+        keep_confidence: below this score a tracked crop is taken to have lost its face.
         min_cutoff_hz, beta, d_cutoff_hz: One Euro filter settings for the keypoints; speeds are
             measured in eye distances per second, so the same values suit small and big faces.
     """
 
     detect_every_n_frames: int = 10
+    new_face_confidence: float = 0.17
+    keep_confidence: float = 0.13
     max_detector_misses: int = 3
     max_faces: int = 4
     new_face_iou: float = 0.25
@@ -106,7 +111,7 @@ class FaceTracker:
             predicted = self.model.predict(frame, regions)
             kept = []
             for track, region, keypoints in zip(self._tracks, regions, predicted, strict=True):
-                if _plausible(keypoints, region, width, height):
+                if _plausible(keypoints, region, width, height, cfg.keep_confidence):
                     track.raw = keypoints
                     kept.append(track)
             self._tracks = kept
@@ -154,6 +159,8 @@ class FaceTracker:
             if len(self._tracks) >= cfg.max_faces:
                 continue
             keypoints = self.model.predict_from_box(frame, box, refine_passes=1)
+            if keypoints.confidence < cfg.new_face_confidence:
+                continue  # a detector false alarm: the model sees no face there
             self._tracks.append(
                 _Track(
                     self._next_id,
@@ -186,7 +193,9 @@ class FaceTracker:
         self._tracks = kept
 
 
-def _plausible(keypoints: Keypoints, region: CropRegion, width: int, height: int) -> bool:
+def _plausible(
+    keypoints: Keypoints, region: CropRegion, width: int, height: int, min_confidence: float
+) -> bool:
     """Whether points predicted from a tracking crop still look like a face inside the frame."""
     new = region_from_keypoints(keypoints.xy_px, rotate=True)
     ratio = new.size_px / region.size_px
@@ -194,4 +203,5 @@ def _plausible(keypoints: Keypoints, region: CropRegion, width: int, height: int
     inside = -0.25 * new.size_px < new.center_x_px < width + 0.25 * new.size_px and (
         -0.25 * new.size_px < new.center_y_px < height + 0.25 * new.size_px
     )
-    return 0.6 < ratio < 1.6 and shift < 0.35 * region.size_px and inside and new.size_px > 12
+    steady = 0.6 < ratio < 1.6 and shift < 0.35 * region.size_px and new.size_px > 12
+    return steady and inside and keypoints.confidence >= min_confidence

@@ -164,9 +164,14 @@ class CropRegion:
 
 @dataclass(frozen=True, slots=True)
 class Keypoints:
-    """The 68 facial keypoints of one face, ``xy_px`` of shape ``(68, 2)`` float32, frame pixels."""
+    """The 68 facial keypoints of one face, ``xy_px`` of shape ``(68, 2)`` float32, frame pixels.
+
+    ``confidence`` is the model's face score for the crop they came from (about 0.2 on a face,
+    0.1 on background; 1.0 when the model gives none).
+    """
 
     xy_px: npt.NDArray[np.float32]
+    confidence: float = 1.0
 
     def __post_init__(self) -> None:
         xy = np.asarray(self.xy_px, dtype=np.float32)

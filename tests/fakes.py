@@ -19,12 +19,13 @@ class ScriptedScene:
 
 
 class FakeDetector:
-    """Reports a box around each true face (unless ``blind``), and counts its calls."""
+    """Reports a box around each true face (unless ``blind``) and each of ``false_alarms``."""
 
     def __init__(self, scene: ScriptedScene) -> None:
         self.scene = scene
         self.calls = 0
         self.blind = False
+        self.false_alarms: list[FaceBox] = []
 
     def detect(self, frame: Frame) -> list[FaceBox]:
         self.calls += 1
@@ -36,7 +37,11 @@ class FakeDetector:
             side = max(b.w, b.h)
             cx, cy = b.center_xy
             boxes.append(FaceBox(cx - side / 2, cy - side / 2, side, side))
-        return boxes
+        return boxes + self.false_alarms
+
+
+FACE_SCORE = 0.22
+BACKGROUND_SCORE = 0.09
 
 
 class OracleModel:
@@ -58,9 +63,10 @@ class OracleModel:
             fx, fy = box_from_points(points).center_xy
             if np.hypot(fx - cx, fy - cy) < size / 2:
                 noise = self.rng.normal(0.0, self.noise_px, points.shape) if self.noise_px else 0.0
-                return Keypoints((points + noise).astype(np.float32))
-        blob = np.full((68, 2), (cx, cy), np.float32) + self.rng.normal(0, 1.0, (68, 2)).astype(np.float32)
-        return Keypoints(blob)
+                return Keypoints((points + noise).astype(np.float32), FACE_SCORE)
+        # Background: a face-sized mean shape where the crop is, with a background score.
+        spread = self.rng.normal(0, size / 6, (68, 2)).astype(np.float32)
+        return Keypoints(np.float32([cx, cy]) + spread, BACKGROUND_SCORE)
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
         self.regions_seen.extend(regions)

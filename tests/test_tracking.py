@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from snowcam.tracking import FaceTracker, TrackerConfig
+from snowcam.types import FaceBox
 from tests.fakes import FakeDetector, OracleModel, ScriptedScene
 from tests.helpers import template_points
 
@@ -92,3 +93,13 @@ def test_reset_forgets_faces() -> None:
     tracker.reset()
     scene.faces = []
     assert tracker.update(FRAME, 1 / 30) == ()
+
+
+def test_false_detections_are_ignored_and_a_track_that_loses_its_face_is_dropped() -> None:
+    scene, detector, tracker = make(TrackerConfig(detect_every_n_frames=5, smooth=False))
+    scene.faces = [template_points((160, 240), 70)]
+    detector.false_alarms = [FaceBox(420, 100, 120, 120)]  # e.g. a poster: the model scores it as background
+    ids = [tuple(f.track_id for f in tracker.update(FRAME, i / 30)) for i in range(12)]
+    assert set(ids) == {(1,)}
+    scene.faces = []  # the person leaves; the tracking crop now shows background
+    assert tracker.update(FRAME, 12 / 30) == ()

@@ -134,6 +134,32 @@ class GridDecode(layers.Layer):
         return ops.reshape(points, (-1, k * 2))
 
 
+@keras.saving.register_keras_serializable(package="snowcam")
+class PeakConfidence(layers.Layer):
+    """Heat-map logits ``(B, G, G, K)`` → ``(B, 1)``: the mean over points of the peak softmax.
+
+    Near 0.2 on faces, near 0.1 on background (a uniform map gives 1/G²); the tracker uses it to
+    drop crops that no longer show a face and to ignore false detections.
+    """
+
+    def call(self, logits):
+        from keras import ops
+
+        grid, k = logits.shape[1], logits.shape[-1]
+        prob = ops.softmax(ops.reshape(logits, (-1, grid * grid, k)), axis=1)
+        return ops.mean(ops.max(prob, axis=1), axis=1, keepdims=True)
+
+
+def load_keras_model(path: str) -> keras.Model:
+    """Load a saved ``keypoints.keras`` for fine-tuning or export (uncompiled: compile it anew).
+
+    The training loss and schedule are closures of a run and are not restored.
+    """
+    return keras.models.load_model(
+        path, compile=False, custom_objects={"GridDecode": GridDecode, "PeakConfidence": PeakConfidence}
+    )
+
+
 def grid_centres(grid: int) -> np.ndarray:
     """``(G*G, 2)`` cell centres in crop units, row-major (y, then x), as ``(x, y)``."""
     ys, xs = np.mgrid[0:grid, 0:grid]

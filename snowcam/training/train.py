@@ -314,6 +314,7 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     export_tflite(model, tflite_path)
     log(f"exported {tflite_path} ({tflite_path.stat().st_size / 1e6:.2f} MB) and {keras_path}")
     card = model_card(cfg, calibration, data_description, history, time.time() - started, model)
+    card["output"].update(describe_outputs(model))
     card_path = out.with_suffix(".json")
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     if val_sets:
@@ -509,13 +510,21 @@ class _Progress(_lazy_keras().callbacks.Callback):  # type: ignore[misc]
 
 
 def export_tflite(model, path: Path) -> None:
-    """Convert a Keras model to a float32 ``.tflite`` file, written atomically."""
+    """Convert a Keras model to a float32 ``.tflite`` file, written atomically.
+
+    A heat-map model is exported with two outputs: ``points`` (2K) and ``confidence`` (1), the
+    mean over the points of the heat-map's peak probability, which tells faces from non-faces.
+    """
     import tensorflow as tf
 
     if isinstance(model.output, dict):
         import keras
 
-        model = keras.Model(model.input, model.output["points"], name=model.name)
+        from snowcam.training.model import PeakConfidence
+
+        logits = model.get_layer("logits").output
+        confidence = PeakConfidence(name="confidence")(logits)
+        model = keras.Model(model.input, [model.output["points"], confidence], name=model.name)
     converter = tf.lite.TFLiteConverter.from_keras_model(model)
     # The converter prints every captured tensor of the traced graph; keep the progress log readable.
     with contextlib.redirect_stdout(io.StringIO()):
@@ -523,6 +532,16 @@ def export_tflite(model, path: Path) -> None:
     tmp = path.with_suffix(".tflite.tmp")
     tmp.write_bytes(blob)
     os.replace(tmp, path)
+
+
+def describe_outputs(model) -> dict[str, Any]:
+    """The card's note on the exported outputs (a heat-map model also exports a face score)."""
+    if isinstance(model.output, dict):
+        return {
+            "confidence": "second output, shape [1]: mean over the points of the heat-map's peak "
+            "probability; about 0.2 on faces, 0.1 on background (the tracker's face check)"
+        }
+    return {}
 
 
 def evaluate_exported(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) -> dict[str, Any]:
