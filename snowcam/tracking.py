@@ -38,8 +38,10 @@ class TrackerConfig:
     Attributes:
         detect_every_n_frames: run the detector on every N-th frame while faces are tracked
             (always when none is).
-        max_detector_misses: drop a track after this many detector runs in a row that found
-            no face near it (the keypoints alone cannot tell a face from a wall).
+        max_detector_misses: for a model without a face score, drop a track after this many
+            detector runs in a row that found no face near it (its keypoints alone cannot tell a
+            face from a wall). A model with a face score keeps a track while it scores a face, so
+            a head turn or roll that the Haar cascade misses does not restart the track.
         max_faces: the most faces followed at once.
         new_face_iou: a detection overlapping a track's crop region less than this starts a new track.
         new_face_confidence: the model's face score a new detection needs to start a track
@@ -171,6 +173,8 @@ class FaceTracker:
             )
             matched.add(len(self._tracks) - 1)
             self._next_id += 1
+        if getattr(self.model, "has_confidence", False):
+            return  # the model's face score already drops tracks that lost their face
         confirm = getattr(self.detector, "contains_face", None)
         survivors = []
         for k, track in enumerate(self._tracks):

@@ -52,8 +52,11 @@ class OracleModel:
 
     calibration = DetectorCalibration(0.0, 0.0, 1.3)
 
-    def __init__(self, scene: ScriptedScene, noise_px: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self, scene: ScriptedScene, noise_px: float = 0.0, seed: int = 0, has_confidence: bool = False
+    ) -> None:
         self.scene = scene
+        self.has_confidence = has_confidence
         self.noise_px = noise_px
         self.rng = np.random.default_rng(seed)
         self.regions_seen: list[CropRegion] = []

@@ -103,3 +103,17 @@ def test_false_detections_are_ignored_and_a_track_that_loses_its_face_is_dropped
     assert set(ids) == {(1,)}
     scene.faces = []  # the person leaves; the tracking crop now shows background
     assert tracker.update(FRAME, 12 / 30) == ()
+
+
+def test_with_a_face_score_detector_misses_do_not_drop_a_track() -> None:
+    scene = ScriptedScene()
+    detector = FakeDetector(scene)
+    model = OracleModel(scene, has_confidence=True)
+    tracker = FaceTracker(detector, model, TrackerConfig(detect_every_n_frames=5, max_detector_misses=2))
+    scene.faces = [template_points((320, 240), 80, roll_deg=30)]
+    tracker.update(FRAME, 0.0)
+    detector.blind = True  # a strong roll the upright cascade misses for a second
+    ids = [tuple(f.track_id for f in tracker.update(FRAME, i / 30)) for i in range(1, 40)]
+    assert set(ids) == {(1,)}
+    scene.faces = []
+    assert tracker.update(FRAME, 40 / 30) == ()
