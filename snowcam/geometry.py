@@ -129,11 +129,13 @@ def crop_face(
         with ``apply_affine(points_crop, invert_affine(affine))``.
     """
     affine = crop_affine(region, size)
-    return warp_to_crop(to_gray(image), affine, size), affine
+    # Resample first, convert after: converting a whole 640×480 frame to grey costs more than the
+    # model; both steps are linear, so the order changes values by rounding only.
+    return to_gray(warp_to_crop(image, affine, size)), affine
 
 
 def warp_to_crop(gray: npt.NDArray[np.uint8], affine: Affine, size: int) -> npt.NDArray[np.uint8]:
-    """Resample a grey image through a 2×3 affine (image px → crop px) into a square crop.
+    """Resample an image (grey or BGR) through a 2×3 affine (image px → crop px) into a square crop.
 
     Shrinking a lot with bilinear sampling aliases, so a large region is first reduced with
     area averaging around the part of the image the crop covers.

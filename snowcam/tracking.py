@@ -51,7 +51,7 @@ class TrackerConfig:
             measured in eye distances per second, so the same values suit small and big faces.
     """
 
-    detect_every_n_frames: int = 10
+    detect_every_n_frames: int = 30
     new_face_confidence: float = 0.17
     keep_confidence: float = 0.13
     max_detector_misses: int = 3
