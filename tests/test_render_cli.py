@@ -37,7 +37,7 @@ def test_render_writes_filtered_video_and_stats(tmp_path: Path, capsys: pytest.C
     data = json.loads(stats.read_text())
     assert len(data["frames"]) == 12
     first = data["frames"][0]
-    assert first["t_s"] == 0.0 and data["frames"][1]["t_s"] == pytest.approx(1 / 30)
+    assert first["t_s"] == 0.0 and data["frames"][1]["t_s"] == pytest.approx(1 / 30, abs=1e-6)
     face = first["faces"][0]
     assert len(face["keypoints_xy"]) == 68 and face["track_id"] == 1
     assert {"detect", "keypoints", "track", "filter:big-eyes", "filter:glasses-round", "total"} <= set(
