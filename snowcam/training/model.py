@@ -66,9 +66,8 @@ def _separable_residual(x, name: str):
 SNOWNET_STAGES = ((16, 0), (32, 1), (64, 2), (128, 2))
 
 
-def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> keras.Model:
-    """A small CNN (96 → 6 px feature map) with a multi-scale regression head (as in PFLD)."""
-    inputs, x = _input(input_size)
+def _snownet_backbone(x) -> list:
+    """The shared backbone; returns its 12×12 and 6×6 feature maps (layer names fixed by stage)."""
     taps = []
     for stage, (filters, blocks) in enumerate(SNOWNET_STAGES):
         x = _conv_bn(x, filters, 3, 2, f"s{stage}_down")
@@ -76,6 +75,13 @@ def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> k
             x = _separable_residual(x, f"s{stage}b{b}")
         if stage >= 2:
             taps.append(x)
+    return taps
+
+
+def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> keras.Model:
+    """A small CNN (96 → 6 px feature map) with a multi-scale regression head (as in PFLD)."""
+    inputs, x = _input(input_size)
+    taps = _snownet_backbone(x)
     # Global context from the 12×12 and 6×6 maps plus the full spatial layout of the last map.
     pooled = [layers.GlobalAveragePooling2D(name=f"gap{i}")(t) for i, t in enumerate(taps)]
     last = _conv_bn(taps[-1], 32, 1, 1, "head")
@@ -92,13 +98,7 @@ def _snownet(input_size: int, n_points: int, mean_shape: np.ndarray | None) -> k
 def _snownet_heatmap(input_size: int, n_points: int) -> keras.Model:
     """snownet's backbone, a 12×12 feature map (6×6 upsampled and added), heat-map + offset head."""
     inputs, x = _input(input_size)
-    taps = []
-    for stage, (filters, blocks) in enumerate(SNOWNET_STAGES):
-        x = _conv_bn(x, filters, 3, 2, f"s{stage}_down")
-        for b in range(blocks):
-            x = _separable_residual(x, f"s{stage}b{b}")
-        if stage >= 2:
-            taps.append(x)
+    taps = _snownet_backbone(x)
     fine, coarse = taps
     lifted = layers.UpSampling2D(2, interpolation="bilinear", name="lift")(
         _conv_bn(coarse, fine.shape[-1], 1, 1, "lateral")
