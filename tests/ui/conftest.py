@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["QT_QPA_PLATFORM"] = "offscreen"  # tests never need a screen, even on a desktop
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
