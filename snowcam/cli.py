@@ -40,6 +40,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", default=d.out, help="output path without suffix (default: %(default)s)")
+    p.add_argument(
+        "--init", default=None, metavar="KERAS", help="fine-tune: start from this .keras model's weights"
+    )
 
 
 def _add_eval(sub: argparse._SubParsersAction) -> None:
@@ -104,6 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         val_fraction=args.val_fraction,
         seed=args.seed,
         out=args.out,
+        init_from=args.init,
     )
     try:
         train(cfg, log=lambda s: print(s, flush=True))

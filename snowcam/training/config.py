@@ -29,6 +29,7 @@ class TrainConfig:
     out: str = "models/keypoints"
     cache_dir: str = field(default_factory=lambda: str(Path.home() / ".cache" / "snowcam"))
     eval_every: int = 5
+    init_from: str | None = None
 
     @property
     def n_out_points(self) -> int:

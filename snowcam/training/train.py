@@ -288,6 +288,11 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     steps = cfg.samples_per_epoch // cfg.batch_size
     with strategy.scope():
         model = build_model(cfg.arch, MODEL_INPUT_SIZE, cfg.n_out_points, mean_shape)
+        if cfg.init_from:
+            from snowcam.training.model import load_keras_model
+
+            model.set_weights(load_keras_model(cfg.init_from).get_weights())
+            log(f"starting from the weights of {cfg.init_from}")
         if cfg.arch.startswith("seed"):
             # The seed notebook's recipe: plain Adam and mean squared error.
             optimizer = keras.optimizers.Adam(1e-3)
@@ -534,6 +539,25 @@ def export_tflite(model, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def train_command(cfg: TrainConfig) -> str:
+    """The ``snowcam train`` command line that reproduces a configuration."""
+    default = TrainConfig()
+    words = ["snowcam train", *(f"--data {d}" for d in cfg.data), f"--arch {cfg.arch}"]
+    for flag, name in (
+        ("--epochs", "epochs"),
+        ("--samples-per-epoch", "samples_per_epoch"),
+        ("--batch-size", "batch_size"),
+        ("--learning-rate", "learning_rate"),
+        ("--val-fraction", "val_fraction"),
+        ("--seed", "seed"),
+        ("--out", "out"),
+        ("--init", "init_from"),
+    ):
+        if getattr(cfg, name) != getattr(default, name):
+            words.append(f"{flag} {getattr(cfg, name)}")
+    return " ".join(words)
+
+
 def describe_outputs(model) -> dict[str, Any]:
     """The card's note on the exported outputs (a heat-map model also exports a face score)."""
     if isinstance(model.output, dict):
@@ -604,7 +628,7 @@ def model_card(
             "detector_calibration": calibration.to_dict(),
         },
         "training": {
-            "command": "snowcam train " + " ".join(f"--data {d}" for d in cfg.data) + f" --arch {cfg.arch}",
+            "command": train_command(cfg),
             "config": asdict(cfg),
             "data": data,
             "loss": "masked mean squared error, Adam 1e-3 (the seed recipe)"
