@@ -230,3 +230,38 @@ def test_validation_without_any_detected_face_is_reported_not_crashed(run: Smoke
     assert summary["no_face_rate"] == 1.0 and summary["failure_rate"] == 1.0
     assert summary["nme_68"] is None and summary["nme_k15"] is None
     assert len(log) == 1 and "blank" in log[0]
+
+
+def test_heatmap_model_exports_points_and_face_score_that_match_keras(tmp_path: Path) -> None:
+    """The default architecture: two training outputs, two exported ones (points, face score)."""
+    import keras
+
+    from snowcam.keypoints import KeypointModel
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.model import load_keras_model
+    from snowcam.training.train import train
+
+    faces = tmp_path / "synthfaces"
+    write_faces68_folder(faces, n_images=16, n_identities=4, side=128, seed=3)
+    out = tmp_path / "model" / "keypoints"
+    cfg = TrainConfig(
+        data=[str(faces)], arch="snownet-hm", epochs=1, samples_per_epoch=16, batch_size=8,
+        warmup_epochs=1, val_fraction=0.3, seed=SEED, out=str(out), cache_dir=str(tmp_path / "cache"),
+    )  # fmt: skip
+    card = train(cfg, log=lambda _: None)
+    assert "confidence" in card["output"]
+    data = load_faces68_folder(faces, limit=4)
+    pairs = zip(data.images, data.points, strict=True)
+    crops = np.stack([crop_face(image, region_from_keypoints(points))[0] for image, points in pairs])
+    lite = KeypointModel(out.with_suffix(".tflite"))
+    assert lite.has_confidence
+    lite_points = lite.predict_crops(crops) / 96.0
+    reference = load_keras_model(str(out.with_suffix(".keras")))
+    assert isinstance(reference, keras.Model)
+    result = reference.predict(crops.astype(np.float32)[..., None], verbose=0)
+    np.testing.assert_allclose(lite_points, result["points"].reshape(-1, 68, 2), atol=1e-4)
+    logits = result["heatmap"][..., :68].reshape(len(crops), -1, 68)
+    prob = np.exp(logits - logits.max(axis=1, keepdims=True))
+    prob /= prob.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(lite.last_confidence, prob.max(axis=1).mean(axis=1), atol=1e-5)
+    assert np.all((lite.last_confidence > 1 / 144) & (lite.last_confidence <= 1))
