@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
@@ -68,12 +68,13 @@ class TrackerConfig:
 
 @dataclass
 class _Track:
+    """One followed face: its last raw keypoints and the crop region they give for the next frame."""
+
     track_id: int
     raw: Keypoints
+    region: CropRegion
     smoother: OneEuroFilter
-    smoothed: Keypoints
     detector_misses: int = 0
-    age_frames: int = 0
 
 
 @dataclass
@@ -84,7 +85,6 @@ class TrackerTimes:
     keypoints_ms: float = 0.0
     track_ms: float = 0.0
     detected: bool = False
-    extra: dict[str, float] = field(default_factory=dict)
 
 
 class FaceTracker:
@@ -112,12 +112,12 @@ class FaceTracker:
 
         start = time.perf_counter()
         if self._tracks:
-            regions = [region_from_keypoints(tr.raw.xy_px, rotate=True) for tr in self._tracks]
-            predicted = self.model.predict(frame, regions)
+            predicted = self.model.predict(frame, [tr.region for tr in self._tracks])
             kept = []
-            for track, region, keypoints in zip(self._tracks, regions, predicted, strict=True):
-                if _plausible(keypoints, region, width, height, cfg.keep_confidence):
-                    track.raw = keypoints
+            for track, keypoints in zip(self._tracks, predicted, strict=True):
+                region = _follow_region(keypoints, track.region, width, height, cfg.keep_confidence)
+                if region is not None:
+                    track.raw, track.region = keypoints, region
                     kept.append(track)
             self._tracks = kept
         times.keypoints_ms = (time.perf_counter() - start) * 1000.0
@@ -135,13 +135,12 @@ class FaceTracker:
         self._drop_duplicates()
         faces = []
         for track in self._tracks:
-            track.age_frames += 1
+            shown = track.raw
             if cfg.smooth:
                 scale = max(track.raw.outer_eye_distance_px, 1.0)
-                track.smoothed = Keypoints(track.smoother.filter(track.raw.xy_px, t_s, scale=scale))
-            else:
-                track.smoothed = track.raw
-            faces.append(Face(box_from_points(track.smoothed.xy_px), track.smoothed, track.track_id))
+                xy = track.smoother.filter(track.raw.xy_px, t_s, scale=scale)
+                shown = Keypoints(xy, track.raw.confidence)
+            faces.append(Face(box_from_points(shown.xy_px), shown, track.track_id))
         times.track_ms = (time.perf_counter() - start) * 1000.0
         self._frame_index += 1
         self.last_times = times
@@ -170,8 +169,8 @@ class FaceTracker:
                 _Track(
                     self._next_id,
                     keypoints,
+                    region_from_keypoints(keypoints.xy_px, rotate=True),
                     OneEuroFilter(cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz),
-                    keypoints,
                 )
             )
             matched.add(len(self._tracks) - 1)
@@ -200,10 +199,11 @@ class FaceTracker:
         self._tracks = kept
 
 
-def _plausible(
+def _follow_region(
     keypoints: Keypoints, region: CropRegion, width: int, height: int, min_confidence: float
-) -> bool:
-    """Whether points predicted from a tracking crop still look like a face inside the frame."""
+) -> CropRegion | None:
+    """The next frame's crop region from points predicted in ``region``, or None when the points
+    no longer look like a face inside the frame (jumped, shrank, left the frame, low face score)."""
     new = region_from_keypoints(keypoints.xy_px, rotate=True)
     ratio = new.size_px / region.size_px
     shift = np.hypot(new.center_x_px - region.center_x_px, new.center_y_px - region.center_y_px)
@@ -211,4 +211,4 @@ def _plausible(
         -0.25 * new.size_px < new.center_y_px < height + 0.25 * new.size_px
     )
     steady = 0.6 < ratio < 1.6 and shift < 0.35 * region.size_px and new.size_px > 12
-    return steady and inside and keypoints.confidence >= min_confidence
+    return new if steady and inside and keypoints.confidence >= min_confidence else None
