@@ -6,17 +6,18 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from snowcam.cli import UserError
 from snowcam.types import FrameResult
 
-EXIT_USAGE = 2
+if TYPE_CHECKING:
+    from snowcam.pipeline import Pipeline
 
 
 def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
@@ -45,24 +46,19 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     bench.set_defaults(handler=cmd_bench)
 
 
-def _fail(command: str, message: str) -> int:
-    print(f"snowcam {command}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
-
-
-def _build(command: str, model: str | None, filters: Sequence[str]):
-    """The real pipeline, or an error message for the user."""
+def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
+    """The real pipeline; a UserError that says what to fix for an unknown filter or a bad model."""
     from snowcam.filters import filter_names
     from snowcam.keypoints import ModelError
     from snowcam.pipeline import PipelineSettings, build_pipeline
 
     unknown = [f for f in filters if f not in filter_names()]
     if unknown:
-        return None, f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}"
+        raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
-        return build_pipeline(PipelineSettings(model_path=model), filters), None
+        return build_pipeline(PipelineSettings(model_path=model), filters)
     except ModelError as exc:
-        return None, str(exc)
+        raise UserError(str(exc)) from None
 
 
 def face_record(result: FrameResult) -> dict[str, Any]:
@@ -90,16 +86,14 @@ def cmd_render(args: argparse.Namespace) -> int:
 
     output = Path(args.output)
     if output.suffix.lower() != ".mp4":
-        return _fail("render", f"{output}: the output must be an .mp4 file")
+        raise UserError(f"{output}: the output must be an .mp4 file")
     if not output.parent.exists() or not os.access(output.parent, os.W_OK):
-        return _fail("render", f"{output}: cannot write there (the folder does not exist or is read-only)")
-    pipeline, error = _build("render", args.model, args.filter)
-    if pipeline is None:
-        return _fail("render", error or "cannot build the pipeline")
+        raise UserError(f"{output}: cannot write there (the folder does not exist or is read-only)")
+    pipeline = _build(args.model, args.filter)
     try:
         source = VideoFileSource(args.input)
     except SourceError as exc:
-        return _fail("render", str(exc))
+        raise UserError(str(exc)) from None
     frames: list[dict[str, Any]] = []
     n = 0
     with source:
@@ -107,7 +101,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         try:
             recorder = VideoRecorder(output, info.fps, (info.width, info.height))
         except SinkError as exc:
-            return _fail("render", str(exc))
+            raise UserError(str(exc)) from None
         try:
             for result in run(source, pipeline):
                 recorder.write(result.output)
@@ -118,13 +112,13 @@ def cmd_render(args: argparse.Namespace) -> int:
                     break
         except (SourceError, SinkError) as exc:
             recorder.abort()
-            return _fail("render", str(exc))
+            raise UserError(str(exc)) from None
         except BaseException:
             recorder.abort()
             raise
         if n == 0:
             recorder.abort()
-            return _fail("render", f"{args.input}: no frame could be read")
+            raise UserError(f"{args.input}: no frame could be read")
         recorder.close()
     if args.stats:
         stats = {
@@ -166,13 +160,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     path = args.input or str(assets_dir() / "demo.mp4")
     filters = args.filter if args.filter is not None else default_bench_filters()
-    pipeline, error = _build("bench", args.model, filters)
-    if pipeline is None:
-        return _fail("bench", error or "cannot build the pipeline")
+    pipeline = _build(args.model, filters)
     try:
         source = VideoFileSource(path)
     except SourceError as exc:
-        return _fail("bench", str(exc))
+        raise UserError(str(exc)) from None
     results: list[tuple[dict[str, float], int, bool]] = []
     with source:
         info = source.info
@@ -181,7 +173,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             if args.max_frames is not None and len(results) >= args.max_frames:
                 break
     if not results:
-        return _fail("bench", f"{path}: no frames")
+        raise UserError(f"{path}: no frames")
     report = bench_report(results, filters)
     report.update({"input": path, "size": [info.width, info.height], "source_fps": info.fps})
     if args.json:
