@@ -34,6 +34,7 @@ from snowcam.geometry import (
     box_from_points,
     region_from_box,
     region_from_keypoints,
+    to_gray,
 )
 from snowcam.keypoints import CARD_FORMAT
 from snowcam.training.augment import AugmentConfig, make_sample
@@ -157,11 +158,7 @@ def prepare(cfg: TrainConfig, log: Log) -> tuple[list[Source], list[LandmarkSet]
         share = 1.0 / len(loaded) / max(len(train_idx), 1)
         found = 0
         for i in train_idx:
-            gray = (
-                cv2.cvtColor(data.images[i], cv2.COLOR_BGR2GRAY)
-                if data.images[i].ndim == 3
-                else data.images[i]
-            )
+            gray = to_gray(data.images[i])
             pts = data.points[i]
             full = pts.shape[0] == N_KEYPOINTS and not np.isnan(pts).any()
             det = region_from_box(boxes[i], calibration) if boxes[i] is not None else None
@@ -333,7 +330,7 @@ def _val_sources(val_sets: list[LandmarkSet]) -> list[Source]:
     out = []
     for data in val_sets:
         for image, pts in zip(data.images, data.points, strict=True):
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+            gray = to_gray(image)
             out.append(Source(gray, pts, base_region(pts, gray.shape), None, None, 1.0))
     return out
 
