@@ -26,8 +26,6 @@ from snowcam.geometry import (
     region_from_keypoints,
 )
 from snowcam.types import (
-    FLIP_PERMUTATION_68,
-    KAGGLE15_FLIP_PERMUTATION,
     KAGGLE15_NAMES,
     N_KEYPOINTS,
     POINT_NAMES_68,
@@ -35,6 +33,7 @@ from snowcam.types import (
     FaceBox,
     Frame,
     Keypoints,
+    flip_permutation,
 )
 
 CARD_FORMAT = "snowcam-keypoints/1"
@@ -169,7 +168,7 @@ class KeypointModel:
             both = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
             points, mirrored = both[: len(crops)], both[len(crops) :]
             mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
-            perm = FLIP_PERMUTATION_68 if self.n_points == N_KEYPOINTS else KAGGLE15_FLIP_PERMUTATION
+            perm = flip_permutation(self.n_points)
             points = (points + mirrored[:, list(perm)]) / 2.0
             self.last_confidence = (
                 self.last_confidence[: len(crops)] + self.last_confidence[len(crops) :]

@@ -90,6 +90,15 @@ KAGGLE15_NAMES: tuple[str, ...] = tuple(name for name, _ in KAGGLE15)
 KAGGLE15_FLIP_PERMUTATION: tuple[int, ...] = (1, 0, 4, 5, 2, 3, 8, 9, 6, 7, 10, 12, 11, 13, 14)
 
 
+def flip_permutation(n_points: int) -> tuple[int, ...]:
+    """The mirror index map for a 68-point or a Kaggle-15 point set."""
+    if n_points == N_KEYPOINTS:
+        return FLIP_PERMUTATION_68
+    if n_points == len(KAGGLE15):
+        return KAGGLE15_FLIP_PERMUTATION
+    raise ValueError(f"no flip table for {n_points} points (expected 68 or 15)")
+
+
 def kaggle15_matrix() -> npt.NDArray[np.float32]:
     """The ``(15, 68)`` averaging matrix ``M`` with ``kaggle15_xy = M @ xy68``."""
     matrix = np.zeros((len(KAGGLE15), N_KEYPOINTS), np.float32)

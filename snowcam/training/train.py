@@ -40,14 +40,13 @@ from snowcam.keypoints import CARD_FORMAT
 from snowcam.training.augment import AugmentConfig, make_sample
 from snowcam.training.config import TrainConfig
 from snowcam.types import (
-    FLIP_PERMUTATION_68,
     KAGGLE15,
-    KAGGLE15_FLIP_PERMUTATION,
     KAGGLE15_NAMES,
     N_KEYPOINTS,
     POINT_NAMES_68,
     CropRegion,
     FaceBox,
+    flip_permutation,
     kaggle15_matrix,
     to_kaggle15,
 )
@@ -230,7 +229,7 @@ def make_batch(
             region = s.detector_region
         elif s.rotated_region is not None and u < cfg.p_detector_region + cfg.p_rotated_region:
             region = s.rotated_region
-        perm = FLIP_PERMUTATION_68 if s.points.shape[0] == N_KEYPOINTS else KAGGLE15_FLIP_PERMUTATION
+        perm = flip_permutation(s.points.shape[0])
         assert region is not None
         crop, pts = make_sample(s.gray, s.points, region, perm, rng, aug)
         x[k, ..., 0] = crop
@@ -244,7 +243,7 @@ def plain_batch(sources: Sequence[Source]) -> tuple[npt.NDArray[np.float32], npt
     x = np.empty((len(sources), MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 1), np.float32)
     y = np.empty((len(sources), TARGET_WIDTH), np.float32)
     for k, s in enumerate(sources):
-        perm = FLIP_PERMUTATION_68 if s.points.shape[0] == N_KEYPOINTS else KAGGLE15_FLIP_PERMUTATION
+        perm = flip_permutation(s.points.shape[0])
         assert s.keypoint_region is not None
         crop, pts = make_sample(s.gray, s.points, s.keypoint_region, perm, rng, AugmentConfig.none())
         x[k, ..., 0] = crop
