@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Protocol
 
@@ -59,7 +60,6 @@ class HaarFaceDetector:
         self.min_neighbors = min_neighbors
         self._primary = _cascade("haarcascade_frontalface_default.xml")
         self._fallback = _cascade("haarcascade_frontalface_alt2.xml") if fallback else None
-        self._profile: cv2.CascadeClassifier | None = None
 
     def detect(self, frame: Frame) -> list[FaceBox]:
         gray = to_gray(frame)
@@ -79,10 +79,13 @@ class HaarFaceDetector:
         boxes.sort(key=lambda b: -b[2] * b[3])
         return [FaceBox(x / factor, y / factor, bw / factor, bh / factor) for x, y, bw, bh in boxes]
 
+    @functools.cached_property
+    def _profile(self) -> cv2.CascadeClassifier:
+        """The profile cascade, loaded on first use (most frames never need it)."""
+        return _cascade("haarcascade_profileface.xml")
+
     def _profiles(self, small: np.ndarray, min_side: int) -> list:
         """Profile faces looking either way (the cascade knows one side; the mirror finds the other)."""
-        if self._profile is None:
-            self._profile = _cascade("haarcascade_profileface.xml")
         width = small.shape[1]
         boxes = self._run(self._profile, small, min_side, 3)
         mirrored = self._run(self._profile, np.ascontiguousarray(small[:, ::-1]), min_side, 3)
@@ -106,8 +109,6 @@ class HaarFaceDetector:
             roi = cv2.resize(roi, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         roi = cv2.equalizeHist(roi)
         min_side = max(20, int(0.35 * min(roi.shape)))
-        if self._profile is None:
-            self._profile = _cascade("haarcascade_profileface.xml")
         for cascade in (self._primary, self._profile):
             for image in (roi, roi[:, ::-1]) if cascade is self._profile else (roi,):
                 if self._run(cascade, np.ascontiguousarray(image), min_side, 2):
