@@ -41,8 +41,14 @@ class HaarFaceDetector:
     lower threshold, then the profile cascade both ways round: they find more rotated, dim and
     turned faces at the price of a few more false hits, which the tracker weeds out with the
     keypoint model's face score. No histogram equalisation: on the faces68 frames it lowered
-    the share of faces found from 99.9 % to 98.7 %.
+    the share of faces found from 99.9 % to 98.7 %. :meth:`detect_thorough` also looks past
+    the frame's edges and at tilted heads, for still photos and for a tracker with no face.
     """
+
+    #: Head tilts (degrees) that :meth:`detect_thorough` tries; the cascades cover about ±15° each.
+    THOROUGH_ANGLES_DEG = (25.0, -25.0)
+    #: Border added by :meth:`detect_thorough`, as a share of the frame's longer side.
+    THOROUGH_PAD_FRACTION = 0.25
 
     def __init__(
         self,
@@ -78,6 +84,43 @@ class HaarFaceDetector:
             boxes = self._profiles(small, min_side)
         boxes.sort(key=lambda b: -b[2] * b[3])
         return [FaceBox(x / factor, y / factor, bw / factor, bh / factor) for x, y, bw, bh in boxes]
+
+    def detect_thorough(self, frame: Frame) -> list[FaceBox]:
+        """:meth:`detect` plus two harder searches (2–4× its cost), for photos and empty scenes.
+
+        1. The frame padded by replicating its border: the cascades need the whole face inside
+           the image, so they miss faces cut by the frame's edge (close-ups, selfies). Its
+           boxes are added to :meth:`detect`'s (a false hit there must not hide a real face).
+        2. Only while nothing is found: the padded frame turned by each of
+           :attr:`THOROUGH_ANGLES_DEG`, for heads tilted by more than about 15°. Boxes are
+           mapped back (same size, centre turned back), upright around the face's centre.
+
+        Measured on every other photo of 300w-train: faces found 95.1 % (``detect``) → 97.2 %
+        (padding) → 98.0 % (padding and turns).
+        """
+        boxes = self.detect(frame)
+        gray = to_gray(frame)
+        pad = round(self.THOROUGH_PAD_FRACTION * max(gray.shape))
+        padded = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
+        for b in self.detect(padded):
+            moved = FaceBox(b.x - pad, b.y - pad, b.w, b.h)
+            if all(moved.iou(known) < 0.5 for known in boxes):
+                boxes.append(moved)
+        if boxes:
+            return boxes
+        height, width = padded.shape
+        centre = ((width - 1) / 2.0, (height - 1) / 2.0)
+        for angle in self.THOROUGH_ANGLES_DEG:
+            turn = cv2.getRotationMatrix2D(centre, angle, 1.0)
+            turned = cv2.warpAffine(padded, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+            found = self.detect(turned)
+            if found:
+                back = cv2.invertAffineTransform(turn)
+                for b in found:
+                    cx, cy = back @ np.array([b.x + b.w / 2.0, b.y + b.h / 2.0, 1.0])
+                    boxes.append(FaceBox(cx - b.w / 2.0 - pad, cy - b.h / 2.0 - pad, b.w, b.h))
+                return boxes
+        return []
 
     @functools.cached_property
     def _profile(self) -> cv2.CascadeClassifier:

@@ -38,6 +38,10 @@ class TrackerConfig:
     Attributes:
         detect_every_n_frames: run the detector on every N-th frame while faces are tracked
             (always when none is).
+        thorough_every_n_frames: while no face is tracked, every N-th frame uses the detector's
+            slower ``detect_thorough`` (if it has one): faces cut by the frame's edge and
+            tilted heads are found within a third of a second, and an empty scene costs the
+            extra searches only on those frames.
         max_detector_misses: for a model without a face score, drop a track after this many
             detector runs in a row that found no face near it (its keypoints alone cannot tell a
             face from a wall). A model with a face score keeps a track while it scores a face, so
@@ -55,6 +59,7 @@ class TrackerConfig:
     """
 
     detect_every_n_frames: int = 30
+    thorough_every_n_frames: int = 10
     new_face_confidence: float = 0.17
     keep_confidence: float = 0.13
     max_detector_misses: int = 3
@@ -124,7 +129,15 @@ class FaceTracker:
 
         if not self._tracks or self._frame_index % cfg.detect_every_n_frames == 0:
             start = time.perf_counter()
-            boxes = self.detector.detect(frame)
+            thorough = getattr(self.detector, "detect_thorough", None)
+            if (
+                not self._tracks
+                and thorough is not None
+                and self._frame_index % cfg.thorough_every_n_frames == 0
+            ):
+                boxes = thorough(frame)
+            else:
+                boxes = self.detector.detect(frame)
             times.detect_ms = (time.perf_counter() - start) * 1000.0
             times.detected = True
             start = time.perf_counter()

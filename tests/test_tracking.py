@@ -117,3 +117,40 @@ def test_with_a_face_score_detector_misses_do_not_drop_a_track() -> None:
     assert set(ids) == {(1,)}
     scene.faces = []
     assert tracker.update(FRAME, 40 / 30) == ()
+
+
+class _ThoroughDetector(FakeDetector):
+    """Finds the face only with its thorough search (like a head cut by the frame's edge)."""
+
+    def __init__(self, scene: ScriptedScene) -> None:
+        super().__init__(scene)
+        self.quick_frames: list[int] = []
+        self.thorough_frames: list[int] = []
+        self.frame = 0
+
+    def detect(self, frame) -> list[FaceBox]:
+        self.quick_frames.append(self.frame)
+        self.frame += 1
+        return []
+
+    def detect_thorough(self, frame) -> list[FaceBox]:
+        self.thorough_frames.append(self.frame)
+        self.frame += 1
+        return FakeDetector.detect(self, frame)
+
+
+def test_without_a_face_every_nth_frame_searches_thoroughly_and_then_tracking_takes_over() -> None:
+    scene = ScriptedScene()
+    detector = _ThoroughDetector(scene)
+    config = TrackerConfig(detect_every_n_frames=30, thorough_every_n_frames=10, smooth=False)
+    tracker = FaceTracker(detector, OracleModel(scene), config)
+    for i in range(15):  # nobody there: frames 0 and 10 search thoroughly, the rest quickly
+        assert tracker.update(FRAME, i / 30) == ()
+    assert detector.thorough_frames == [0, 10]
+    scene.faces = [template_points((320, 240), 80)]
+    counts = [len(tracker.update(FRAME, (15 + i) / 30)) for i in range(10)]
+    # The face appears at frame 15; the thorough search at frame 20 finds it, and from then on
+    # it is tracked from its keypoints (no detector call until frame 50).
+    assert counts == [0] * 5 + [1] * 5
+    assert detector.thorough_frames == [0, 10, 20]
+    assert detector.quick_frames == [i for i in range(20) if i % 10]
