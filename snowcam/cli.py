@@ -41,6 +41,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--out", default=d.out, help="output path without suffix (default: %(default)s)")
     p.add_argument(
+        "--flip-probability",
+        type=float,
+        default=d.flip_probability,
+        help="share of training crops mirrored (with the left/right index swap); default %(default)s",
+    )
+    p.add_argument(
         "--init", default=None, metavar="KERAS", help="fine-tune: start from this .keras model's weights"
     )
 
@@ -108,6 +114,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         out=args.out,
         init_from=args.init,
+        flip_probability=args.flip_probability,
     )
     try:
         train(cfg, log=lambda s: print(s, flush=True))

@@ -20,6 +20,7 @@ from test_datasets import write_faces68_folder, write_kaggle_csv
 from snowcam.datasets import load_faces68_folder, load_kaggle_csv, split_by_identity
 from snowcam.geometry import REGION_SCALE, crop_face, region_from_keypoints
 from snowcam.types import KAGGLE15_NAMES, POINT_NAMES_68
+from tests.helpers import template_points
 
 pytestmark = [
     pytest.mark.slow,
@@ -111,7 +112,7 @@ def test_model_card_has_every_field(run: SmokeRun) -> None:
     assert len(card["training"]["history"]) == 1 and math.isfinite(card["training"]["history"][0]["loss"])
     assert set(card["software"]) >= {"python", "tensorflow", "keras", "numpy", "opencv"}
     assert all(card["software"].values())
-    validation = card["metrics"]["validation/synthfaces"]
+    validation = card["metrics"]["validation/synthfaces"]["detector_boxes"]
     assert validation["n_images"] == 6
     assert {"no_face_rate", "nme_68", "failure_rate", "ms_per_face"} <= set(validation)
 
@@ -226,7 +227,7 @@ def test_validation_without_any_detected_face_is_reported_not_crashed(run: Smoke
     )
     log: list[str] = []
     metrics = evaluate_exported(run.out.with_suffix(".tflite"), [blank], log.append)
-    summary = metrics["validation/blank"]
+    summary = metrics["validation/blank"]["detector_boxes"]
     assert summary["no_face_rate"] == 1.0 and summary["failure_rate"] == 1.0
     assert summary["nme_68"] is None and summary["nme_k15"] is None
     assert len(log) == 1 and "blank" in log[0]
@@ -265,3 +266,21 @@ def test_heatmap_model_exports_points_and_face_score_that_match_keras(tmp_path: 
     prob /= prob.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(lite.last_confidence, prob.max(axis=1).mean(axis=1), atol=1e-5)
     assert np.all((lite.last_confidence > 1 / 144) & (lite.last_confidence <= 1))
+
+
+@pytest.mark.parametrize("flip_probability", [0.0, 1.0])
+def test_batches_mirror_exactly_the_share_of_crops_the_recipe_asks_for(flip_probability: float) -> None:
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.train import Source, make_batch
+
+    # Dark on the image's left, bright on its right: a mirrored crop is bright on its left.
+    gray = np.zeros((200, 200), np.uint8)
+    gray[:, 100:] = 220
+    points = template_points((100, 100), 60).astype(np.float32)
+    region = region_from_keypoints(points)
+    source = Source(gray, points, region, region_from_keypoints(points, rotate=True), None, 1.0)
+    cfg = TrainConfig(flip_probability=flip_probability)
+    x, _ = make_batch([source], np.zeros(64, np.int64), np.random.default_rng(0), cfg)
+    left, right = x[:, :, :48, 0].mean(axis=(1, 2)), x[:, :, 48:, 0].mean(axis=(1, 2))
+    mirrored = left > right
+    assert mirrored.mean() == flip_probability

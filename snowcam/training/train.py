@@ -218,7 +218,7 @@ def make_batch(
     sources: Sequence[Source], picks: npt.NDArray[np.int64], rng: np.random.Generator, cfg: TrainConfig
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Crops ``(n, 96, 96, 1)`` float32 in [0, 255] and packed targets ``(n, TARGET_WIDTH)``."""
-    aug = AugmentConfig()
+    aug = AugmentConfig(p_flip=cfg.flip_probability)
     x = np.empty((len(picks), MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 1), np.float32)
     y = np.empty((len(picks), TARGET_WIDTH), np.float32)
     for k, i in enumerate(picks):
@@ -548,6 +548,7 @@ def train_command(cfg: TrainConfig) -> str:
         ("--seed", "seed"),
         ("--out", "out"),
         ("--init", "init_from"),
+        ("--flip-probability", "flip_probability"),
     ):
         if getattr(cfg, name) != getattr(default, name):
             words.append(f"{flag} {getattr(cfg, name)}")
@@ -575,7 +576,7 @@ def evaluate_exported(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) 
     for data in val_sets:
         summary = evaluate(data, model, detector, boxes="detector").summary()
         summary.pop("per_point_nme_k15", None)
-        metrics[f"validation/{data.name}"] = summary
+        metrics[f"validation/{data.name}"] = {"detector_boxes": summary}
         nme68, nme15 = (
             f"{summary[k]:.2f}%" if summary[k] is not None else "-" for k in ("nme_68", "nme_k15")
         )
