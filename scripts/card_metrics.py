@@ -1,0 +1,62 @@
+"""Measure a model on its training run's held-out people and write the numbers into its card.
+
+Usage: python scripts/card_metrics.py [MODEL.tflite]   (default: models/keypoints.tflite)
+
+For every 68-point data folder named in the card's ``training.data``, the validation split of
+that run (same seed and fraction) is evaluated twice, as ``snowcam eval --split validation``
+does: with the detector's boxes (``detect_thorough``) and with the true points' boxes. The card's
+``metrics`` are replaced; the command and date are recorded next to them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+
+from snowcam.datasets import load_faces68_folder, split_by_identity
+from snowcam.detection import HaarFaceDetector
+from snowcam.evaluate import evaluate
+from snowcam.keypoints import KeypointModel
+
+
+def main(argv: list[str]) -> int:
+    model_path = Path(argv[0] if argv else "models/keypoints.tflite")
+    card_path = model_path.with_suffix(".json")
+    model = KeypointModel(model_path)
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    config = card["training"]["config"]
+    detector = HaarFaceDetector(min_face_px=20, max_side_px=400)
+    metrics: dict[str, dict] = {}
+    for folder in card["training"]["data"]["sets"]:
+        if folder["points"] != 68 or not Path(folder["path"]).is_dir():
+            continue
+        data = load_faces68_folder(folder["path"], color=True)
+        _, val_idx = split_by_identity(data.identities, config["val_fraction"], config["seed"])
+        data = data.subset(val_idx)
+        entry = {}
+        for boxes in ("detector", "truth"):
+            summary = evaluate(data, model, detector if boxes == "detector" else None, boxes=boxes).summary()
+            entry[f"{boxes}_boxes"] = summary
+            print(
+                f"{folder['name']} ({boxes} boxes): NME-68 {summary['nme_68']:.2f}%  "
+                f"NME-K15 {summary['nme_k15']:.2f}%  failure {summary['failure_rate'] * 100:.2f}%  "
+                f"no face {summary['no_face_rate'] * 100:.2f}%",
+                flush=True,
+            )
+        metrics[f"validation/{folder['name']}"] = entry
+    card["metrics"] = metrics
+    card["metrics_measured_by"] = {
+        "command": f"python scripts/card_metrics.py {model_path}",
+        "date": datetime.date.today().isoformat(),
+        "split": "the training run's validation people (identity-disjoint)",
+    }
+    card.pop("metrics_at_training", None)
+    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote the metrics into {card_path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
