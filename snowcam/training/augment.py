@@ -23,7 +23,7 @@ class AugmentConfig:
     """Ranges of the random changes; all angles in degrees, shifts and sizes as crop fractions."""
 
     rotation_deg: float = 30.0
-    p_rotate: float = 0.7
+    p_rotate: float = 0.5
     shift_fraction: float = 0.07
     scale_sigma: float = 0.09
     aspect_sigma: float = 0.05
@@ -32,8 +32,8 @@ class AugmentConfig:
     contrast: tuple[float, float] = (0.6, 1.4)
     gamma: tuple[float, float] = (0.7, 1.5)
     p_blur: float = 0.25
-    p_noise: float = 0.3
-    p_occlusion: float = 0.2
+    p_noise: float = 0.15
+    p_occlusion: float = 0.1
 
     @classmethod
     def none(cls) -> AugmentConfig:
