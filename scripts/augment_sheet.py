@@ -1,7 +1,8 @@
 """Render a contact sheet of augmented training crops with their 68 points, to check augmentation by eye.
 
 Each row is one photo: the plain crop of the crop rule first, then seeded augmented samples (as
-``snowcam train`` makes them, with mirrors, rotations, shifts and photometric changes). Points on
+``snowcam train`` makes them: rotations, shifts and photometric changes, plus mirrors, which
+training uses only with ``--flip-probability`` but which the sheet keeps to check the swap). Points on
 the image-left half of the face (by index: 0–7, 17–21, 31–32, 36–41, …) are drawn orange, the
 image-right half cyan, the midline white; 36 and 45 (outer eye corners) are labelled. After a
 mirror, orange must still be on the left and "36" on the image-left eye.

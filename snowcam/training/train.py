@@ -621,7 +621,8 @@ def model_card(
             "rule": "square region centred on the box of the 68 points, side = region_scale × the box's "
             "longer side, optionally rotated by the eye-line roll; resampled bilinearly to 96×96 grey",
             "region_scale": REGION_SCALE,
-            "detector": "OpenCV Haar frontalface_default (alt2 fallback), HaarFaceDetector",
+            "detector": "OpenCV Haar frontalface_default (alt2 and profile fallbacks), HaarFaceDetector; "
+            "training boxes from detect(), snowcam eval from detect_thorough()",
             "detector_calibration": calibration.to_dict(),
         },
         "training": {
