@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from snowcam.datasets import load_faces68_folder, split_by_identity
-from snowcam.detection import HaarFaceDetector
+from snowcam.detection import still_image_detector
 from snowcam.evaluate import evaluate
 from snowcam.keypoints import KeypointModel
 
@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     model = KeypointModel(model_path)
     card = json.loads(card_path.read_text(encoding="utf-8"))
     config = card["training"]["config"]
-    detector = HaarFaceDetector(min_face_px=20, max_side_px=400)
+    detector = still_image_detector()
     metrics: dict[str, dict] = {}
     for folder in card["training"]["data"]["sets"]:
         if folder["points"] != 68 or not Path(folder["path"]).is_dir():

@@ -141,7 +141,7 @@ def _split_like_training(data, card: dict, split: str, folder: str):
 
 def cmd_eval(args: argparse.Namespace) -> int:
     from snowcam.datasets import DataError, load_faces68_folder
-    from snowcam.detection import HaarFaceDetector
+    from snowcam.detection import still_image_detector
     from snowcam.evaluate import evaluate, write_report
     from snowcam.keypoints import KeypointModel, ModelError, default_model_path
 
@@ -155,7 +155,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         raise UserError(str(exc)) from None
     if args.split != "all":
         data = _split_like_training(data, model.card.raw, args.split, args.data)
-    detector = HaarFaceDetector(min_face_px=20, max_side_px=400) if args.boxes == "detector" else None
+    detector = still_image_detector() if args.boxes == "detector" else None
     result = evaluate(data, model, detector, boxes=args.boxes)
     summary = result.summary()
     summary["split"] = args.split

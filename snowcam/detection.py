@@ -163,3 +163,12 @@ class HaarFaceDetector:
             small, scaleFactor=self.scale_factor, minNeighbors=neighbors, minSize=(min_side, min_side)
         )
         return [tuple(float(v) for v in b) for b in found] if len(found) else []
+
+
+def still_image_detector() -> HaarFaceDetector:
+    """The detector as ``snowcam eval`` and training use it on data sets of still images.
+
+    Faces down to 20 px (data-set faces are small), frames shrunk to at most 400 px; the app's
+    live settings are in :class:`snowcam.pipeline.PipelineSettings`.
+    """
+    return HaarFaceDetector(min_face_px=20, max_side_px=400)

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from snowcam.datasets import LandmarkSet, load_any, split_by_identity
-from snowcam.detection import HaarFaceDetector
+from snowcam.detection import still_image_detector
 from snowcam.geometry import (
     MODEL_INPUT_SIZE,
     REGION_SCALE,
@@ -87,7 +87,7 @@ def detect_boxes(data: LandmarkSet, cache_dir: Path, log: Log) -> list[FaceBox |
         arr = np.load(cache)
     else:
         log(f"  running the face detector on {len(data)} images of {data.name} (cached afterwards)...")
-        detector = HaarFaceDetector(min_face_px=20, max_side_px=400)
+        detector = still_image_detector()
         arr = np.full((len(data), 4), np.nan, np.float32)
         for i, (image, pts) in enumerate(zip(data.images, data.points, strict=True)):
             valid = pts[~np.isnan(pts).any(axis=1)]
@@ -571,7 +571,7 @@ def evaluate_exported(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) 
     from snowcam.keypoints import KeypointModel
 
     model = KeypointModel(tflite_path)
-    detector = HaarFaceDetector(min_face_px=20, max_side_px=400)
+    detector = still_image_detector()
     metrics = {}
     for data in val_sets:
         summary = evaluate(data, model, detector, boxes="detector").summary()
