@@ -20,7 +20,7 @@ class UserError(Exception):
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from snowcam.training.config import TrainConfig
+    from snowcam.training.config import ARCHITECTURES, TrainConfig
 
     d = TrainConfig()
     p = sub.add_parser(
@@ -32,7 +32,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="a faces68-layout folder (images/, landmarks.csv) or a Kaggle training.csv; repeat for more "
         f"(default: {' '.join(d.data)})",
     )
-    p.add_argument("--arch", default=d.arch, choices=("snownet", "snownet-hm", "seed-mlp", "seed-cnn"))
+    p.add_argument("--arch", default=d.arch, choices=ARCHITECTURES)
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--samples-per-epoch", type=int, default=d.samples_per_epoch)
     p.add_argument("--batch-size", type=int, default=d.batch_size)

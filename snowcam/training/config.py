@@ -7,6 +7,9 @@ from pathlib import Path
 
 from snowcam.types import N_KEYPOINTS
 
+# Every architecture `snowcam train --arch` builds (see snowcam.training.model.build_model).
+ARCHITECTURES = ("snownet-hm", "snownet2-hm", "snownet", "seed-mlp", "seed-cnn")
+
 
 @dataclass
 class TrainConfig:
