@@ -16,6 +16,7 @@ import numpy as np
 
 from snowcam.detection import FaceDetector
 from snowcam.geometry import DetectorCalibration, box_from_points, region_from_box, region_from_keypoints
+from snowcam.search import WindowScan
 from snowcam.smoothing import OneEuroFilter
 from snowcam.types import CropRegion, Face, FaceBox, Frame, Keypoints
 
@@ -42,6 +43,10 @@ class TrackerConfig:
             slower ``detect_thorough`` (if it has one): faces cut by the frame's edge and
             tilted heads are found within a third of a second, and an empty scene costs the
             extra searches only on those frames.
+        scan_windows_per_frame: while no face is tracked, the keypoint model also scores this
+            many scan windows per frame (:class:`snowcam.search.WindowScan`, about 15 ms), so a
+            face the cascades miss (half behind hair, turned past 40°) is found within a sweep
+            of about 20 frames; 0 turns the scan off. Needs a model with a face score.
         max_detector_misses: for a model without a face score, drop a track after this many
             detector runs in a row that found no face near it (its keypoints alone cannot tell a
             face from a wall). A model with a face score keeps a track while it scores a face, so
@@ -60,6 +65,7 @@ class TrackerConfig:
 
     detect_every_n_frames: int = 30
     thorough_every_n_frames: int = 10
+    scan_windows_per_frame: int = 24
     new_face_confidence: float = 0.17
     keep_confidence: float = 0.13
     max_detector_misses: int = 3
@@ -103,11 +109,19 @@ class FaceTracker:
         self._next_id = 1
         self._frame_index = 0
         self.last_times = TrackerTimes()
+        # The model's own window scan needs its face score and raw crops (a KeypointModel of a
+        # heat-map model); fakes and other models only need `predict`.
+        self._scan: WindowScan | None = None
+        scannable = getattr(model, "has_confidence", False) and hasattr(model, "predict_crops")
+        if self.config.scan_windows_per_frame > 0 and scannable:
+            self._scan = WindowScan(model, windows_per_step=self.config.scan_windows_per_frame)
 
     def reset(self) -> None:
         """Forget every face (for a new source)."""
         self._tracks = []
         self._frame_index = 0
+        if self._scan is not None:
+            self._scan.reset()
 
     def update(self, frame: Frame, t_s: float) -> tuple[Face, ...]:
         """The faces of this frame (smoothed keypoints, stable ids), given its time in seconds."""
@@ -144,6 +158,16 @@ class FaceTracker:
             self._match_detections(frame, boxes)
             times.keypoints_ms += (time.perf_counter() - start) * 1000.0
 
+        if self._scan is not None:
+            if self._tracks:
+                self._scan.reset()
+            else:
+                start = time.perf_counter()
+                found = self._scan.step(frame)
+                if found is not None:
+                    self._start_track(found)
+                times.detect_ms += (time.perf_counter() - start) * 1000.0
+
         start = time.perf_counter()
         self._drop_duplicates()
         faces = []
@@ -158,6 +182,18 @@ class FaceTracker:
         self._frame_index += 1
         self.last_times = times
         return tuple(faces)
+
+    def _start_track(self, keypoints: Keypoints) -> None:
+        cfg = self.config
+        self._tracks.append(
+            _Track(
+                self._next_id,
+                keypoints,
+                region_from_keypoints(keypoints.xy_px, rotate=True),
+                OneEuroFilter(cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz),
+            )
+        )
+        self._next_id += 1
 
     def _match_detections(self, frame: Frame, boxes: list[FaceBox]) -> None:
         cfg = self.config
@@ -178,16 +214,8 @@ class FaceTracker:
             keypoints = self.model.predict_from_box(frame, box, refine_passes=1)
             if keypoints.confidence < cfg.new_face_confidence:
                 continue  # a detector false alarm: the model sees no face there
-            self._tracks.append(
-                _Track(
-                    self._next_id,
-                    keypoints,
-                    region_from_keypoints(keypoints.xy_px, rotate=True),
-                    OneEuroFilter(cfg.min_cutoff_hz, cfg.beta, cfg.d_cutoff_hz),
-                )
-            )
+            self._start_track(keypoints)
             matched.add(len(self._tracks) - 1)
-            self._next_id += 1
         if getattr(self.model, "has_confidence", False):
             return  # the model's face score already drops tracks that lost their face
         confirm = getattr(self.detector, "contains_face", None)

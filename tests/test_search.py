@@ -15,6 +15,7 @@ from snowcam.evaluate import evaluate
 from snowcam.geometry import box_from_points
 from snowcam.keypoints import KeypointModel
 from snowcam.search import SearchConfig, scan_windows, search_face
+from snowcam.tracking import FaceTracker, TrackerConfig
 from snowcam.types import FaceBox
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -113,3 +114,39 @@ def test_eval_counts_a_face_only_the_search_finds(
     summary = evaluate(data, model, detector).summary()
     assert summary["no_face_rate"] == 0.0
     assert summary["nme_68"] < 5.0
+
+
+class _NoFaces:
+    def detect(self, frame: npt.NDArray[np.uint8]) -> list[FaceBox]:
+        return []
+
+
+@needs_shipped_model
+def test_tracker_finds_a_head_the_cascades_miss_within_one_sweep(
+    turned: tuple[npt.NDArray[np.uint8], np.ndarray], model: KeypointModel
+) -> None:
+    frame, points = turned
+    per_frame = TrackerConfig().scan_windows_per_frame
+    sweep = -(-len(scan_windows(400, 400)) // per_frame)  # the 512 px frame is scanned at 400 px
+    eye_distance = float(np.linalg.norm(points[45] - points[36]))
+    # The cascades miss this head (test above); a detector that finds nothing keeps the test fast.
+    without = FaceTracker(_NoFaces(), model, TrackerConfig(scan_windows_per_frame=0, smooth=False))
+    tracker = FaceTracker(_NoFaces(), model, TrackerConfig(smooth=False))
+    counts = []
+    for i in range(sweep):
+        assert without.update(frame, i / 30) == ()
+        faces = tracker.update(frame, i / 30)
+        counts.append(len(faces))
+    assert counts[:-1] == [0] * (sweep - 1) and counts[-1] == 1
+    assert np.linalg.norm(faces[0].keypoints.xy_px - points, axis=1).mean() < 0.05 * eye_distance
+    # Once tracked, the scan stops and the face is followed from its keypoints.
+    assert len(tracker.update(frame, sweep / 30)) == 1
+
+
+@needs_shipped_model
+def test_tracker_scan_finds_nothing_in_an_empty_scene(model: KeypointModel) -> None:
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[300:, :] = 160  # a floor
+    tracker = FaceTracker(_NoFaces(), model, TrackerConfig())
+    sweep = -(-len(scan_windows(400, 300)) // TrackerConfig().scan_windows_per_frame)
+    assert all(tracker.update(frame, i / 30) == () for i in range(2 * sweep + 1))
