@@ -4,7 +4,8 @@ Usage: python scripts/card_metrics.py [MODEL.tflite]   (default: models/keypoint
 
 For every 68-point data folder named in the card's ``training.data``, the validation split of
 that run (same seed and fraction) is evaluated twice, as ``snowcam eval --split validation``
-does: with the detector's boxes (``detect_thorough``) and with the true points' boxes. The card's
+does: with the detector's boxes (``detect_thorough``, then the model's window scan when it confirms
+none of them) and with the true points' boxes. The card's
 ``metrics`` are replaced; the command and date are recorded next to them.
 """
 
