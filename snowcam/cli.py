@@ -168,9 +168,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"{summary['n_images']} images from {args.data}, {args.boxes} boxes, model {model.path}")
         if summary["nme_68"] is not None:
             print(f"  NME-68 {summary['nme_68']:.2f}%   NME-K15 {summary['nme_k15']:.2f}%")
+        scanned = summary["n_found_by_search"]
         print(
             f"  no face {summary['no_face_rate'] * 100:.2f}%"
             f"   failure rate {summary['failure_rate'] * 100:.2f}%"
+            + (f"   ({scanned} of the faces found by the model's scan)" if scanned else "")
         )
         if summary["ms_per_face"] is not None:
             print(

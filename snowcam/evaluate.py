@@ -49,6 +49,7 @@ class EvalResult:
     predictions: npt.NDArray[np.float32]  # (n, 68, 2), NaN where no face
     predictions_k15: npt.NDArray[np.float32]  # (n, 15, 2), NaN where no face
     ms_per_face: list[float] = field(default_factory=list)
+    found_by_search: npt.NDArray[np.bool_] | None = None  # faces that only the model's scan found
 
     def shown_predictions(self, i: int) -> npt.NDArray[np.float32]:
         """The richest prediction of image i: 68 points, else the Kaggle-15 view."""
@@ -68,6 +69,7 @@ class EvalResult:
         return {
             "n_images": n,
             "n_faces_found": int(found.sum()),
+            "n_found_by_search": int(self.found_by_search.sum()) if self.found_by_search is not None else 0,
             "no_face_rate": float(1.0 - found.mean()) if n else 0.0,
             "nme_68": float(np.nanmean(self.nme_68)) if has_68 else None,
             "nme_k15": float(np.nanmean(self.nme_k15)) if found.any() else None,
@@ -105,6 +107,7 @@ def evaluate(
     preds = np.full((n, 68, 2), np.nan, np.float32)
     preds15 = np.full((n, 15, 2), np.nan, np.float32)
     times: list[float] = []
+    by_search = np.zeros(n, bool)
     for i, (image, truth) in enumerate(zip(data.images, data.points, strict=True)):
         true_box = box_from_points(truth)
         if boxes == "truth":
@@ -120,6 +123,7 @@ def evaluate(
                     searched = _search_unless_confirmed(model, image, found, search)
                     if searched is not None and box_from_points(searched).iou(true_box) >= MIN_OVERLAP_IOU:
                         preds[i] = searched
+                        by_search[i] = True
                 continue
         start = time.perf_counter()
         if model.n_points == 68:
@@ -136,7 +140,7 @@ def evaluate(
     point_k15 = np.linalg.norm(preds15 - to_kaggle15(data.points), axis=-1) / iod[:, None] * 100.0
     found = ~np.isnan(preds15).any(axis=(1, 2))
     return EvalResult(
-        list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times
+        list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times, by_search
     )
 
 

@@ -33,6 +33,9 @@ class SearchConfig:
         stride_fraction: step between windows, as a fraction of their side.
         min_window_px: smaller windows are skipped (in the shrunk image's pixels): blown up
             to 96 px they show texture, not a face; the cascades find such small faces.
+        min_contrast: a window whose grey crop varies less than this (standard deviation, grey
+            levels) is featureless (a wall, a blank frame) and is not scored: no face there,
+            whatever a model's score says.
         scan_max_side_px: the image is shrunk to this longer side for the scan (the refinement
             crops the full-resolution image).
         candidates: how many of the best-scored windows are refined.
@@ -49,6 +52,7 @@ class SearchConfig:
     window_fractions: tuple[float, ...] = (0.9, 0.7, 0.55, 0.42, 0.32, 0.25)
     stride_fraction: float = 0.25
     min_window_px: float = 40.0
+    min_contrast: float = 6.0
     scan_max_side_px: int = 400
     candidates: int = 3
     refine_passes: int = 2
@@ -138,9 +142,13 @@ class WindowScan:
         if self.windows_per_step is not None:
             stop = min(stop, self._next + self.windows_per_step)
         for k in range(self._next, stop):
+            crop = crop_face(small, self._windows[k], MODEL_INPUT_SIZE)[0]
+            if crop.std() < self.config.min_contrast:
+                self._scores[k] = 0.0
+                continue
             # One crop per invoke: measured faster per crop than batches, whose activations
             # (tens of MB for hundreds of crops) fall out of the CPU caches.
-            self.model.predict_crops(crop_face(small, self._windows[k], MODEL_INPUT_SIZE)[0][None])
+            self.model.predict_crops(crop[None])
             self._scores[k] = self.model.last_confidence[0]
         self._next = stop
         if stop < len(self._windows):
@@ -151,6 +159,8 @@ class WindowScan:
     def _refine_best(self, frame: Frame, shrink: float) -> Keypoints | None:
         best: Keypoints | None = None
         for k in np.argsort(-self._scores)[: self.config.candidates]:
+            if self._scores[k] <= 0.0:
+                break  # only featureless windows are left
             w = self._windows[int(k)]
             region = CropRegion(w.center_x_px / shrink, w.center_y_px / shrink, w.size_px / shrink, 0.0)
             keypoints = self.model.predict(frame, [region])[0]

@@ -16,7 +16,8 @@ from snowcam.geometry import box_from_points
 from snowcam.keypoints import KeypointModel
 from snowcam.search import SearchConfig, scan_windows, search_face
 from snowcam.tracking import FaceTracker, TrackerConfig
-from snowcam.types import FaceBox
+from snowcam.types import FaceBox, Keypoints
+from tests.helpers import template_points
 
 skimage_data = pytest.importorskip("skimage.data")
 
@@ -113,6 +114,7 @@ def test_eval_counts_a_face_only_the_search_finds(
     assert evaluate(data, model, detector, search=None).summary()["no_face_rate"] == 1.0
     summary = evaluate(data, model, detector).summary()
     assert summary["no_face_rate"] == 0.0
+    assert summary["n_found_by_search"] == 1
     assert summary["nme_68"] < 5.0
 
 
@@ -150,3 +152,30 @@ def test_tracker_scan_finds_nothing_in_an_empty_scene(model: KeypointModel) -> N
     tracker = FaceTracker(_NoFaces(), model, TrackerConfig())
     sweep = -(-len(scan_windows(400, 300)) // TrackerConfig().scan_windows_per_frame)
     assert all(tracker.update(frame, i / 30) == () for i in range(2 * sweep + 1))
+
+
+class _AlwaysAFace:
+    """A model that scores every crop as a face and puts a fixed face in the middle of the region."""
+
+    def __init__(self) -> None:
+        self.last_confidence = np.ones(1, np.float32)
+        self.scored = 0
+
+    def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        self.scored += len(crops)
+        self.last_confidence = np.ones(len(crops), np.float32)
+        return np.zeros((len(crops), 68, 2), np.float32)
+
+    def predict(self, frame: npt.NDArray[np.uint8], regions: list) -> list[Keypoints]:
+        return [
+            Keypoints(template_points((r.center_x_px, r.center_y_px), r.size_px / 2.0), 1.0) for r in regions
+        ]
+
+
+def test_featureless_windows_are_never_faces_whatever_the_model_says() -> None:
+    model = _AlwaysAFace()
+    assert search_face(model, np.full((300, 400, 3), 128, np.uint8)) is None  # type: ignore[arg-type]
+    assert model.scored == 0
+    textured = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    assert search_face(model, textured) is not None  # type: ignore[arg-type]
+    assert model.scored == len(scan_windows(400, 300))
