@@ -25,12 +25,11 @@ from snowcam.geometry import (
     region_from_keypoints,
 )
 from snowcam.keypoints import KeypointModel
-from snowcam.search import SearchConfig, confirmed, search_face
+from snowcam.search import DEFAULT_SEARCH, SearchConfig, confirmed, search_face
 from snowcam.types import KAGGLE15_NAMES, FaceBox, to_kaggle15
 
 FAILURE_NME_PERCENT = 10.0
 MIN_OVERLAP_IOU = 0.3
-DEFAULT_SEARCH = SearchConfig()
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 The cascades miss faces half covered by hair, pulling faces, or dark and tilted; the keypoint
 model, trained on such crops, still gives them a face score near 0.2 (background: about 0.1).
-:func:`search_face` crops a grid of square windows at several sizes, scores them all in one
-batch, refines the best few by re-cropping around their points (as the tracker does) and keeps
-the most confident. It costs about 500 model runs (0.3 s on a 640×480 frame), so it is a last resort for
-still images (``snowcam eval``), never a per-frame step.
+:func:`search_face` crops a grid of upright square windows at several sizes, scores each,
+refines the best few by re-cropping around their points (as the tracker does) and keeps the
+most confident. It costs about 500 model runs (0.3 s on a 640×480 frame): ``snowcam eval`` runs
+it when the model confirms none of a photo's detections, and the tracker spreads it over
+frames (:class:`WindowScan`) while it follows no face.
 """
 
 from __future__ import annotations
@@ -42,11 +43,11 @@ class SearchConfig:
         refine_passes: re-crops around the points found, per candidate.
         min_confidence: the face score a result needs, and a detection too (:func:`confirmed`);
             stricter than the tracker's 0.17 for a new face, since a scan gives background
-            hundreds of chances. Measured: the faces
-            that only the scan finds on 300-W photos refine to 0.217–0.238, Haar's false alarms
-            there to 0.13–0.185; on real clip frames turned 75–90° (faces upright windows cannot
-            match, so the best window is part of a face, such as an eye) 1 of 47 scans reached
-            0.21 and 3 reached 0.20, while 91 % of the faces the scan does find score ≥ 0.21.
+            hundreds of chances. Measured: the faces that only the scan finds on 300-W photos
+            refine to 0.217–0.238, Haar's false alarms there to 0.13–0.185; on real clip frames
+            turned 75–90° (faces upright windows cannot match, so the best window is part of a
+            face, such as an eye) 1 of 47 scans reached 0.21 and 3 reached 0.20, while 91 % of
+            the faces the scan does find score ≥ 0.21.
     """
 
     window_fractions: tuple[float, ...] = (0.9, 0.7, 0.55, 0.42, 0.32, 0.25)

@@ -1,7 +1,8 @@
 """Follow faces over time: detect now and then, crop from last frame's keypoints, smooth.
 
 Once a face has keypoints, the next frame's crop comes from those keypoints (as MediaPipe
-tracks), so the detector runs only every few frames or when no face is tracked. The caller
+tracks), so the detector runs only every few frames or when no face is tracked; while none is,
+the keypoint model also scans the frame for faces the detector misses. The caller
 hands in each frame's time; nothing here reads a clock except to measure stage durations.
 """
 
