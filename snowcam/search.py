@@ -108,7 +108,7 @@ class WindowScan:
     refines the best windows on its own frame and starts a new sweep.
 
     The tracker runs one step per frame while it follows no face, so a face the cascades miss is
-    found within a sweep (about 20 frames at 24 windows, about 15 ms each) without a stall.
+    found within a sweep (about 20 frames at 24 windows, 20–27 ms each, measured) without a stall.
     """
 
     def __init__(

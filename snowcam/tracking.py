@@ -45,7 +45,7 @@ class TrackerConfig:
             tilted heads are found within a third of a second, and an empty scene costs the
             extra searches only on those frames.
         scan_windows_per_frame: while no face is tracked, the keypoint model also scores this
-            many scan windows per frame (:class:`snowcam.search.WindowScan`, about 15 ms), so a
+            many scan windows per frame (:class:`snowcam.search.WindowScan`, 20–27 ms), so a
             face the cascades miss (half behind hair, a head rolled 40–60°) is found within a sweep
             of about 20 frames; 0 turns the scan off. Needs a model with a face score.
         max_detector_misses: for a model without a face score, drop a track after this many
