@@ -4,7 +4,7 @@ The cascades miss faces half covered by hair, pulling faces, or dark and tilted;
 model, trained on such crops, still gives them a face score near 0.2 (background: about 0.1).
 :func:`search_face` crops a grid of upright square windows at several sizes, scores each,
 refines the best few by re-cropping around their points (as the tracker does) and keeps the
-most confident. It costs about 500 model runs (0.3 s on a 640×480 frame): ``snowcam eval`` runs
+most confident. It costs about 500 model runs (0.45 s on a 640×480 frame): ``snowcam eval`` runs
 it when the model confirms none of a photo's detections, and the tracker spreads it over
 frames (:class:`WindowScan`) while it follows no face.
 """
