@@ -130,27 +130,33 @@ class _ThoroughDetector(FakeDetector):
 
     def detect(self, frame) -> list[FaceBox]:
         self.quick_frames.append(self.frame)
-        self.frame += 1
         return []
 
     def detect_thorough(self, frame) -> list[FaceBox]:
         self.thorough_frames.append(self.frame)
-        self.frame += 1
         return FakeDetector.detect(self, frame)
 
 
 def test_without_a_face_every_nth_frame_searches_thoroughly_and_then_tracking_takes_over() -> None:
     scene = ScriptedScene()
     detector = _ThoroughDetector(scene)
-    config = TrackerConfig(detect_every_n_frames=30, thorough_every_n_frames=10, smooth=False)
+    config = TrackerConfig(
+        detect_every_n_frames=30, idle_detect_every_n_frames=3, thorough_every_n_frames=10, smooth=False
+    )
     tracker = FaceTracker(detector, OracleModel(scene), config)
-    for i in range(15):  # nobody there: frames 0 and 10 search thoroughly, the rest quickly
-        assert tracker.update(FRAME, i / 30) == ()
+
+    def update(i: int) -> int:
+        detector.frame = i
+        return len(tracker.update(FRAME, i / 30))
+
+    # Nobody there: frames 0 and 10 search thoroughly, every third frame quickly, the rest not.
+    assert [update(i) for i in range(15)] == [0] * 15
     assert detector.thorough_frames == [0, 10]
+    assert detector.quick_frames == [3, 6, 9, 12]
     scene.faces = [template_points((320, 240), 80)]
-    counts = [len(tracker.update(FRAME, (15 + i) / 30)) for i in range(10)]
+    counts = [update(i) for i in range(15, 25)]
     # The face appears at frame 15; the thorough search at frame 20 finds it, and from then on
-    # it is tracked from its keypoints (no detector call until frame 50).
+    # it is tracked from its keypoints (no detector call until frame 30).
     assert counts == [0] * 5 + [1] * 5
     assert detector.thorough_frames == [0, 10, 20]
-    assert detector.quick_frames == [i for i in range(20) if i % 10]
+    assert detector.quick_frames == [3, 6, 9, 12, 15, 18]
