@@ -68,6 +68,9 @@ class HaarFaceDetector:
         self._fallback = _cascade("haarcascade_frontalface_alt2.xml") if fallback else None
 
     def detect(self, frame: Frame) -> list[FaceBox]:
+        return self._detect(frame, profiles=True)
+
+    def _detect(self, frame: Frame, profiles: bool) -> list[FaceBox]:
         gray = to_gray(frame)
         h, w = gray.shape
         factor = min(1.0, self.max_side_px / max(h, w))
@@ -80,7 +83,7 @@ class HaarFaceDetector:
         boxes = self._run(self._primary, small, min_side, self.min_neighbors)
         if not boxes and self._fallback is not None:
             boxes = self._run(self._fallback, small, min_side, max(2, self.min_neighbors - 2))
-        if not boxes and self._fallback is not None:
+        if not boxes and self._fallback is not None and profiles:
             boxes = self._profiles(small, min_side)
         boxes.sort(key=lambda b: -b[2] * b[3])
         return [FaceBox(x / factor, y / factor, bw / factor, bh / factor) for x, y, bw, bh in boxes]
@@ -95,14 +98,16 @@ class HaarFaceDetector:
            :attr:`THOROUGH_ANGLES_DEG`, for heads tilted by more than about 15°. Boxes are
            mapped back (same size, centre turned back), upright around the face's centre.
 
-        Measured on every other photo of 300w-train: faces found 95.1 % with ``detect``,
-        99.0 % with this search.
+        The padded and turned passes skip the profile cascade, which costs most of the time
+        when there is no face (thorough search of a face-free textured 640×480 frame: 289 ms
+        without, 486 ms with). Measured on every other photo of 300w-train: faces found
+        95.1 % with ``detect``, 98.9 % with this search (99.0 % with profiles everywhere).
         """
         gray = to_gray(frame)
         boxes = self.detect(gray)
         pad = round(self.THOROUGH_PAD_FRACTION * max(gray.shape))
         padded = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE)
-        for b in self.detect(padded):
+        for b in self._detect(padded, profiles=False):
             moved = FaceBox(b.x - pad, b.y - pad, b.w, b.h)
             if all(moved.iou(known) < 0.5 for known in boxes):
                 boxes.append(moved)
@@ -113,7 +118,7 @@ class HaarFaceDetector:
         for angle in self.THOROUGH_ANGLES_DEG:
             turn = cv2.getRotationMatrix2D(centre, angle, 1.0)
             turned = cv2.warpAffine(padded, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
-            found = self.detect(turned)
+            found = self._detect(turned, profiles=False)
             if found:
                 back = cv2.invertAffineTransform(turn)
                 for b in found:
