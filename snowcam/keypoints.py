@@ -185,12 +185,16 @@ class KeypointModel:
         return [Keypoints(p, float(c)) for p, c in zip(points, self.last_confidence, strict=True)]
 
     def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
-        """Keypoints for a detector box: crop by the calibration, then re-crop from the points.
+        """Keypoints for a detector box: crop by the calibration, then re-crop from the points."""
+        return self.predict_refined(frame, region_from_box(box, self.calibration), refine_passes)
+
+    def predict_refined(self, frame: Frame, region: CropRegion, refine_passes: int = 1) -> Keypoints:
+        """Keypoints from a rough crop region (a detector box, a scan window), then re-cropped.
 
         Each refinement pass crops again around the points just found (upright, as the tracker
-        does), which removes most of the error that the detector's loose box causes.
+        does), which removes most of the error that a loose first crop causes.
         """
-        keypoints = self.predict(frame, [region_from_box(box, self.calibration)])[0]
+        keypoints = self.predict(frame, [region])[0]
         for _ in range(refine_passes):
             keypoints = self.predict(frame, [region_from_keypoints(keypoints.xy_px, rotate=True)])[0]
         return keypoints

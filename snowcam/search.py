@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from snowcam.geometry import MODEL_INPUT_SIZE, crop_face, region_from_keypoints
+from snowcam.geometry import MODEL_INPUT_SIZE, crop_face
 from snowcam.types import CropRegion, FaceBox, Frame, Keypoints
 
 if TYPE_CHECKING:
@@ -164,10 +164,7 @@ class WindowScan:
                 break  # only featureless windows are left
             w = self._windows[int(k)]
             region = CropRegion(w.center_x_px / shrink, w.center_y_px / shrink, w.size_px / shrink, 0.0)
-            keypoints = self.model.predict(frame, [region])[0]
-            for _ in range(self.config.refine_passes):
-                upright = region_from_keypoints(keypoints.xy_px, rotate=True)
-                keypoints = self.model.predict(frame, [upright])[0]
+            keypoints = self.model.predict_refined(frame, region, self.config.refine_passes)
             if best is None or keypoints.confidence > best.confidence:
                 best = keypoints
         return best if best is not None and best.confidence >= self.config.min_confidence else None

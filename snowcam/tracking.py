@@ -38,8 +38,7 @@ class TrackerConfig:
     """Tracking and smoothing settings.
 
     Attributes:
-        detect_every_n_frames: run the detector on every N-th frame while faces are tracked
-            (always when none is).
+        detect_every_n_frames: run the detector on every N-th frame while faces are tracked.
         idle_detect_every_n_frames: while no face is tracked, the detector runs on every N-th
             frame (and on each thorough frame). With nobody there its fallback cascades make
             it slow (130 ms on a textured 640×480 frame, 100 ms of it the profile cascade), so

@@ -16,7 +16,7 @@ from snowcam.geometry import box_from_points
 from snowcam.keypoints import KeypointModel
 from snowcam.search import SearchConfig, scan_windows, search_face
 from snowcam.tracking import FaceTracker, TrackerConfig
-from snowcam.types import FaceBox, Keypoints
+from snowcam.types import CropRegion, FaceBox, Keypoints
 from tests.helpers import template_points
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -166,10 +166,9 @@ class _AlwaysAFace:
         self.last_confidence = np.ones(len(crops), np.float32)
         return np.zeros((len(crops), 68, 2), np.float32)
 
-    def predict(self, frame: npt.NDArray[np.uint8], regions: list) -> list[Keypoints]:
-        return [
-            Keypoints(template_points((r.center_x_px, r.center_y_px), r.size_px / 2.0), 1.0) for r in regions
-        ]
+    def predict_refined(self, frame: npt.NDArray[np.uint8], region: CropRegion, passes: int) -> Keypoints:
+        centre = (region.center_x_px, region.center_y_px)
+        return Keypoints(template_points(centre, region.size_px / 2.0), 1.0)
 
 
 def test_featureless_windows_are_never_faces_whatever_the_model_says() -> None:
