@@ -39,15 +39,10 @@ class TrackerConfig:
 
     Attributes:
         detect_every_n_frames: run the detector on every N-th frame while faces are tracked.
-        idle_detect_every_n_frames: while no face is tracked, the detector runs on every N-th
-            frame (and on each thorough frame). With nobody there its fallback cascades make
-            it slow (130 ms on a textured 640×480 frame, 100 ms of it the profile cascade), so
-            running it on every frame held an empty room to 7 fps; a face that walks in waits
-            at most N − 1 more frames.
-        thorough_every_n_frames: while no face is tracked, every N-th frame uses the detector's
-            slower ``detect_thorough`` (if it has one): faces cut by the frame's edge and
-            tilted heads are found within a third of a second, and an empty scene costs the
-            extra searches only on those frames.
+        idle_detect_every_n_frames: while no face is tracked, a detector with a pass cycle
+            (``detect_pass``, as :class:`snowcam.detection.HaarFaceDetector` has) runs one pass
+            on every frame: its whole search, padded and turned frames included, spread so
+            that no frame stalls. Any other detector's ``detect`` runs on every N-th frame.
         scan_windows_per_frame: while no face is tracked, the keypoint model also scores this
             many scan windows per frame (:class:`snowcam.search.WindowScan`, 20–27 ms), so a
             face the cascades miss (half behind hair, a head rolled 40–60°) is found within a sweep
@@ -70,7 +65,6 @@ class TrackerConfig:
 
     detect_every_n_frames: int = 30
     idle_detect_every_n_frames: int = 3
-    thorough_every_n_frames: int = 10
     scan_windows_per_frame: int = 24
     new_face_confidence: float = 0.17
     keep_confidence: float = 0.13
@@ -114,6 +108,7 @@ class FaceTracker:
         self._tracks: list[_Track] = []
         self._next_id = 1
         self._frame_index = 0
+        self._idle_step = 0
         self.last_times = TrackerTimes()
         # The model's own window scan needs its face score and raw crops (a KeypointModel of a
         # heat-map model); fakes and other models only need `predict`.
@@ -126,6 +121,7 @@ class FaceTracker:
         """Forget every face (for a new source)."""
         self._tracks = []
         self._frame_index = 0
+        self._idle_step = 0
         if self._scan is not None:
             self._scan.reset()
 
@@ -148,14 +144,19 @@ class FaceTracker:
         times.keypoints_ms = (time.perf_counter() - start) * 1000.0
 
         index = self._frame_index
-        idle_detect = index % cfg.idle_detect_every_n_frames == 0 or index % cfg.thorough_every_n_frames == 0
-        if (idle_detect and not self._tracks) or index % cfg.detect_every_n_frames == 0:
-            start = time.perf_counter()
-            thorough = getattr(self.detector, "detect_thorough", None)
-            if not self._tracks and thorough is not None and index % cfg.thorough_every_n_frames == 0:
-                boxes = thorough(frame)
-            else:
-                boxes = self.detector.detect(frame)
+        boxes: list[FaceBox] | None = None
+        start = time.perf_counter()
+        detect_pass = getattr(self.detector, "detect_pass", None)
+        if not self._tracks and detect_pass is not None:
+            boxes = detect_pass(frame, self._idle_step)
+            self._idle_step += 1
+        elif index % cfg.detect_every_n_frames == 0 or (
+            not self._tracks and index % cfg.idle_detect_every_n_frames == 0
+        ):
+            boxes = self.detector.detect(frame)
+        if self._tracks:
+            self._idle_step = 0  # a face lost later is looked for with the quick pass first
+        if boxes is not None:
             times.detect_ms = (time.perf_counter() - start) * 1000.0
             times.detected = True
             start = time.perf_counter()

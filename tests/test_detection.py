@@ -67,3 +67,48 @@ def test_boxes_are_in_frame_pixels_of_the_original_size(portrait: np.ndarray) ->
     found = HaarFaceDetector(max_side_px=320).detect(big)
     doubled = FaceBox(FACE.x * 2, FACE.y * 2, FACE.w * 2, FACE.h * 2)
     assert best_iou(found, doubled) > 0.8
+
+
+def _cycle(detector: HaarFaceDetector, frame: np.ndarray, truth: FaceBox) -> dict[str, float]:
+    """Each pass of the idle cycle → the best IoU of its boxes with ``truth``."""
+    names = detector.idle_passes
+    return {
+        name: max(
+            best_iou(detector.detect_pass(frame, step), truth)
+            for step in range(len(names))
+            if names[step] == name
+        )
+        for name in set(names)
+    }
+
+
+def test_the_idle_cycle_is_the_thorough_search_cut_into_passes(detector: HaarFaceDetector) -> None:
+    assert detector.idle_passes == (
+        "frontal", "alt2", "frontal", "profile", "frontal", "profile_mirrored",
+        "frontal", "padded", "frontal", "turned+", "frontal", "turned-",
+    )  # fmt: skip
+    assert HaarFaceDetector(fallback=False).idle_passes == (
+        "frontal", "padded", "frontal", "turned+", "frontal", "turned-",
+    )  # fmt: skip
+    # Steps count cyclically.
+    assert detector.detect_pass(np.zeros((240, 320, 3), np.uint8), 12 * 7 + 9) == []
+
+
+def test_the_idle_cycle_finds_what_the_thorough_search_finds(
+    portrait: np.ndarray, detector: HaarFaceDetector
+) -> None:
+    assert _cycle(detector, portrait, FACE)["frontal"] > 0.9
+    cx, cy = FACE.center_xy
+    turned = cv2.warpAffine(portrait, cv2.getRotationMatrix2D((cx, cy), 33, 1.0), (512, 512))
+    found = _cycle(detector, turned, FACE)
+    assert found["frontal"] == 0.0 and max(found["turned+"], found["turned-"]) > 0.6
+    x0 = int(FACE.x + 0.35 * FACE.w)
+    cut = np.ascontiguousarray(portrait[:320, x0 : x0 + 320])
+    found = _cycle(detector, cut, FaceBox(FACE.x - x0, FACE.y, FACE.w, FACE.h))
+    assert found["frontal"] < 0.3 and found["padded"] > 0.8
+
+
+def test_no_idle_pass_finds_a_face_in_a_plain_or_noisy_frame(detector: HaarFaceDetector) -> None:
+    noise = np.random.default_rng(0).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    for frame in (np.full((480, 640, 3), 128, np.uint8), cv2.GaussianBlur(noise, (0, 0), 3)):
+        assert all(detector.detect_pass(frame, step) == [] for step in range(len(detector.idle_passes)))

@@ -119,44 +119,60 @@ def test_with_a_face_score_detector_misses_do_not_drop_a_track() -> None:
     assert tracker.update(FRAME, 40 / 30) == ()
 
 
-class _ThoroughDetector(FakeDetector):
-    """Finds the face only with its thorough search (like a head cut by the frame's edge)."""
+class _PassDetector(FakeDetector):
+    """Has an idle pass cycle, and finds the face only in its last pass (as only the turned
+    search finds a tilted head)."""
+
+    idle_passes = ("quick", "slow", "quick", "turned")
 
     def __init__(self, scene: ScriptedScene) -> None:
         super().__init__(scene)
-        self.quick_frames: list[int] = []
-        self.thorough_frames: list[int] = []
         self.frame = 0
+        self.pass_frames: list[tuple[int, int]] = []  # (frame, step)
+        self.detect_frames: list[int] = []
 
     def detect(self, frame) -> list[FaceBox]:
-        self.quick_frames.append(self.frame)
-        return []
-
-    def detect_thorough(self, frame) -> list[FaceBox]:
-        self.thorough_frames.append(self.frame)
+        self.detect_frames.append(self.frame)
         return FakeDetector.detect(self, frame)
 
+    def detect_pass(self, frame, step: int) -> list[FaceBox]:
+        self.pass_frames.append((self.frame, step))
+        return FakeDetector.detect(self, frame) if step % len(self.idle_passes) == 3 else []
 
-def test_without_a_face_every_nth_frame_searches_thoroughly_and_then_tracking_takes_over() -> None:
+
+def test_without_a_face_the_detector_runs_one_pass_per_frame_and_tracking_takes_over() -> None:
     scene = ScriptedScene()
-    detector = _ThoroughDetector(scene)
-    config = TrackerConfig(
-        detect_every_n_frames=30, idle_detect_every_n_frames=3, thorough_every_n_frames=10, smooth=False
-    )
-    tracker = FaceTracker(detector, OracleModel(scene), config)
+    detector = _PassDetector(scene)
+    config = TrackerConfig(detect_every_n_frames=30, smooth=False)
+    tracker = FaceTracker(detector, OracleModel(scene, has_confidence=True), config)
 
     def update(i: int) -> int:
         detector.frame = i
         return len(tracker.update(FRAME, i / 30))
 
-    # Nobody there: frames 0 and 10 search thoroughly, every third frame quickly, the rest not.
-    assert [update(i) for i in range(15)] == [0] * 15
-    assert detector.thorough_frames == [0, 10]
-    assert detector.quick_frames == [3, 6, 9, 12]
+    assert [update(i) for i in range(6)] == [0] * 6
+    assert detector.pass_frames == [(i, i) for i in range(6)]
     scene.faces = [template_points((320, 240), 80)]
-    counts = [update(i) for i in range(15, 25)]
-    # The face appears at frame 15; the thorough search at frame 20 finds it, and from then on
-    # it is tracked from its keypoints (no detector call until frame 30).
-    assert counts == [0] * 5 + [1] * 5
-    assert detector.thorough_frames == [0, 10, 20]
-    assert detector.quick_frames == [3, 6, 9, 12, 15, 18]
+    # The face appears at frame 6 (the cycle's third pass); the fourth pass finds it at frame 7,
+    # and from then on it is tracked from its keypoints: no pass, and detect() only at frame 30.
+    assert [update(i) for i in range(6, 32)] == [0] + [1] * 25
+    assert detector.pass_frames[-1] == (7, 7)
+    assert detector.detect_frames == [30]
+    scene.faces = []
+    assert update(32) == 0
+    # A face lost later is looked for from the start of the cycle.
+    assert detector.pass_frames[-1] == (32, 0)
+    assert detector.detect_frames == [30]
+
+
+def test_a_detector_without_passes_runs_on_every_nth_idle_frame() -> None:
+    scene = ScriptedScene()
+    detector = FakeDetector(scene)
+    config = TrackerConfig(detect_every_n_frames=30, idle_detect_every_n_frames=3, smooth=False)
+    tracker = FaceTracker(detector, OracleModel(scene), config)
+    calls = []
+    for i in range(7):
+        before = detector.calls
+        tracker.update(FRAME, i / 30)
+        calls.append(detector.calls - before)
+    assert calls == [1, 0, 0, 1, 0, 0, 1]
