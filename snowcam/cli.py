@@ -47,6 +47,14 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="share of training crops mirrored (with the left/right index swap); default %(default)s",
     )
     p.add_argument(
+        "--mirror-label-shift",
+        type=float,
+        default=d.mirror_label_shift_px,
+        metavar="PX",
+        help="how far right of the mirror-symmetric position the annotations sit, in image pixels; "
+        "mirrored crops keep that habit (default %(default)s)",
+    )
+    p.add_argument(
         "--init", default=None, metavar="KERAS", help="fine-tune: start from this .keras model's weights"
     )
 
@@ -115,6 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         out=args.out,
         init_from=args.init,
         flip_probability=args.flip_probability,
+        mirror_label_shift_px=args.mirror_label_shift,
     )
     try:
         train(cfg, log=lambda s: print(s, flush=True))

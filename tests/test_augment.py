@@ -11,7 +11,7 @@ from test_types_geometry import face_template
 
 from snowcam.geometry import MODEL_INPUT_SIZE, region_from_keypoints
 from snowcam.training.augment import AugmentConfig, augmentation_affine, make_sample, photometric
-from snowcam.types import FLIP_PERMUTATION_68, KAGGLE15_FLIP_PERMUTATION, to_kaggle15
+from snowcam.types import FLIP_PERMUTATION_68, KAGGLE15_FLIP_PERMUTATION, CropRegion, to_kaggle15
 
 SIDE = 220
 POINTS = face_template((110.0, 100.0), 70.0)
@@ -186,3 +186,31 @@ def test_photometric_is_seeded_and_keeps_shape() -> None:
     np.testing.assert_array_equal(a, b)
     assert a.shape == crop.shape and a.dtype == np.uint8
     assert any(not np.array_equal(photometric(crop, np.random.default_rng(s), cfg), crop) for s in range(5))
+
+
+@pytest.mark.parametrize("shift_px", [0.0, 1.05])
+def test_mirrored_copies_keep_the_annotators_habit(shift_px: float) -> None:
+    """A mirror-symmetric face labelled ``shift_px`` right of its true points: the mirrored copy is
+    the same picture, so with the habit kept its labels are the plain copy's labels exactly."""
+    perm = FLIP_PERMUTATION_68
+    rng = np.random.default_rng(3)
+    truth = np.zeros((68, 2))
+    for k, j in enumerate(perm):
+        if j == k:
+            truth[k] = [99.5, rng.uniform(50, 150)]
+        elif k < j:
+            truth[k] = rng.uniform(50, 99, 2)
+            truth[j] = [199.0 - truth[k, 0], truth[k, 1]]
+    labels = (truth + np.array([shift_px, 0.0])).astype(np.float32)
+    image = np.full((200, 200), 128, np.uint8)
+    region = CropRegion(99.5, 99.5, 150.0)
+    cfg = dataclasses.replace(AugmentConfig.none(), mirror_label_shift_px=shift_px)
+    _, plain = make_sample(image, labels, region, perm, np.random.default_rng(0), cfg)
+    _, mirrored = make_sample(
+        image, labels, region, perm, np.random.default_rng(0), dataclasses.replace(cfg, p_flip=1.0)
+    )
+    np.testing.assert_allclose(mirrored, plain, atol=1e-3)
+    # Without keeping the habit the mirror moves every label 2 × shift (in crop px) to the left.
+    plain_mirror = dataclasses.replace(AugmentConfig.none(), p_flip=1.0)
+    _, reversed_habit = make_sample(image, labels, region, perm, np.random.default_rng(0), plain_mirror)
+    np.testing.assert_allclose(reversed_habit[:, 0] - plain[:, 0], -2 * shift_px * 96 / 150, atol=1e-3)

@@ -28,6 +28,9 @@ class AugmentConfig:
     scale_sigma: float = 0.09
     aspect_sigma: float = 0.05
     p_flip: float = 0.5
+    # Where the annotators put points relative to the mirror-symmetric position, in source pixels
+    # along x (see make_sample); mirrored copies keep that habit instead of reversing it.
+    mirror_label_shift_px: float = 0.0
     brightness: float = 40.0
     contrast: tuple[float, float] = (0.6, 1.4)
     gamma: tuple[float, float] = (0.7, 1.5)
@@ -38,7 +41,20 @@ class AugmentConfig:
     @classmethod
     def none(cls) -> AugmentConfig:
         """No augmentation: the plain base region."""
-        return cls(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, (1.0, 1.0), (1.0, 1.0), 0.0, 0.0, 0.0)
+        return cls(
+            rotation_deg=0.0,
+            p_rotate=0.0,
+            shift_fraction=0.0,
+            scale_sigma=0.0,
+            aspect_sigma=0.0,
+            p_flip=0.0,
+            brightness=0.0,
+            contrast=(1.0, 1.0),
+            gamma=(1.0, 1.0),
+            p_blur=0.0,
+            p_noise=0.0,
+            p_occlusion=0.0,
+        )
 
 
 def augmentation_affine(
@@ -89,6 +105,12 @@ def make_sample(
     pts = apply_affine(points, affine)
     if flip:
         pts = pts[list(flip_permutation)]
+        # Labels sit `b` source px right of the true point (b = (shift, 0)); the mirror turns that
+        # into b left. Had an annotator labelled the mirrored image, the label would again sit b
+        # right of the truth: in the crop, that is 2·A·b away from the mirrored label (A = the
+        # warp's linear part, mirror included; it points left, so the correction points right).
+        shift = 2.0 * (affine[:, :2] @ np.array([cfg.mirror_label_shift_px, 0.0]))
+        pts = (pts - shift).astype(np.float32)
     return photometric(crop, rng, cfg), pts
 
 

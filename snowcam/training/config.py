@@ -33,6 +33,9 @@ class TrainConfig:
     # mirror-symmetric model puts them (measured: -1.1 px on faces68, -0.8 px on 300-W), and
     # training on mirrored copies teaches the model to split that difference.
     flip_probability: float = 0.0
+    # With mirroring on: the annotations' habit, in source px to the right of the mirror-symmetric
+    # position, kept on mirrored copies (see AugmentConfig.mirror_label_shift_px).
+    mirror_label_shift_px: float = 0.0
     out: str = "models/keypoints"
     cache_dir: str = field(default_factory=lambda: str(Path.home() / ".cache" / "snowcam"))
     eval_every: int = 5

@@ -218,7 +218,7 @@ def make_batch(
     sources: Sequence[Source], picks: npt.NDArray[np.int64], rng: np.random.Generator, cfg: TrainConfig
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Crops ``(n, 96, 96, 1)`` float32 in [0, 255] and packed targets ``(n, TARGET_WIDTH)``."""
-    aug = AugmentConfig(p_flip=cfg.flip_probability)
+    aug = AugmentConfig(p_flip=cfg.flip_probability, mirror_label_shift_px=cfg.mirror_label_shift_px)
     x = np.empty((len(picks), MODEL_INPUT_SIZE, MODEL_INPUT_SIZE, 1), np.float32)
     y = np.empty((len(picks), TARGET_WIDTH), np.float32)
     for k, i in enumerate(picks):
@@ -549,6 +549,7 @@ def train_command(cfg: TrainConfig) -> str:
         ("--out", "out"),
         ("--init", "init_from"),
         ("--flip-probability", "flip_probability"),
+        ("--mirror-label-shift", "mirror_label_shift_px"),
     ):
         if getattr(cfg, name) != getattr(default, name):
             words.append(f"{flag} {getattr(cfg, name)}")
