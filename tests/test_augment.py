@@ -9,7 +9,7 @@ import numpy.typing as npt
 import pytest
 from test_types_geometry import face_template
 
-from snowcam.geometry import MODEL_INPUT_SIZE, region_from_keypoints
+from snowcam.geometry import MODEL_INPUT_SIZE, apply_affine, crop_affine, region_from_keypoints
 from snowcam.training.augment import AugmentConfig, augmentation_affine, make_sample, photometric
 from snowcam.types import FLIP_PERMUTATION_68, KAGGLE15_FLIP_PERMUTATION, CropRegion, to_kaggle15
 
@@ -214,3 +214,35 @@ def test_mirrored_copies_keep_the_annotators_habit(shift_px: float) -> None:
     plain_mirror = dataclasses.replace(AugmentConfig.none(), p_flip=1.0)
     _, reversed_habit = make_sample(image, labels, region, perm, np.random.default_rng(0), plain_mirror)
     np.testing.assert_allclose(reversed_habit[:, 0] - plain[:, 0], -2 * shift_px * 96 / 150, atol=1e-3)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_habit_is_kept_under_rotation_scale_and_shift(seed: int) -> None:
+    """On a mirror-symmetric face the mirrored image is the image itself, so what an annotator
+    would label on it is the labels themselves, mirrored about the face's axis: a flipped sample
+    must carry exactly those labels through its warp, whatever the rotation, scale and shift."""
+    perm = FLIP_PERMUTATION_68
+    rng = np.random.default_rng(10 + seed)
+    truth = np.zeros((68, 2))
+    for k, j in enumerate(perm):
+        if j == k:
+            truth[k] = [99.5, rng.uniform(50, 150)]
+        elif k < j:
+            truth[k] = rng.uniform(50, 99, 2)
+            truth[j] = [199.0 - truth[k, 0], truth[k, 1]]
+    labels = (truth + np.array([1.05, 0.0])).astype(np.float32)
+    region = CropRegion(99.5, 99.5, 150.0)
+    cfg = dataclasses.replace(GEOMETRY_ONLY, p_flip=1.0, p_rotate=1.0, mirror_label_shift_px=1.05)
+    _, flipped = make_sample(
+        np.full((200, 200), 128, np.uint8), labels, region, perm, np.random.default_rng(seed), cfg
+    )
+    aug, flip = augmentation_affine(np.random.default_rng(seed), cfg)
+    assert flip
+    warp = (np.vstack([aug, [0, 0, 1]]) @ np.vstack([crop_affine(region, 96), [0, 0, 1]]))[:2]
+    # The sample is the mirrored image (the image itself) seen through the warp without its mirror,
+    # warp ∘ mirror, and the annotator's labels on it are the labels themselves.
+    mirrored_labels = labels.astype(np.float64)
+    mirrored_labels[:, 0] = 199.0 - mirrored_labels[:, 0]
+    np.testing.assert_allclose(flipped, apply_affine(mirrored_labels, warp), atol=1e-3)
+    # Ignoring the turn (moving every label along x only) would be off by up to 0.7 px.
+    assert np.abs(aug[1, 0]) > 0.05

@@ -99,13 +99,30 @@ def test_the_idle_cycle_finds_what_the_thorough_search_finds(
 ) -> None:
     assert _cycle(detector, portrait, FACE)["frontal"] > 0.9
     cx, cy = FACE.center_xy
-    turned = cv2.warpAffine(portrait, cv2.getRotationMatrix2D((cx, cy), 33, 1.0), (512, 512))
-    found = _cycle(detector, turned, FACE)
-    assert found["frontal"] == 0.0 and max(found["turned+"], found["turned-"]) > 0.6
+    # A head turned by +33° is found by the pass that turns the frame back by -25°, and the other way round.
+    for tilt_deg, finder, other in ((33, "turned-", "turned+"), (-33, "turned+", "turned-")):
+        turned = cv2.warpAffine(portrait, cv2.getRotationMatrix2D((cx, cy), tilt_deg, 1.0), (512, 512))
+        found = _cycle(detector, turned, FACE)
+        assert found["frontal"] == 0.0 and found[other] == 0.0 and found[finder] > 0.6
     x0 = int(FACE.x + 0.35 * FACE.w)
     cut = np.ascontiguousarray(portrait[:320, x0 : x0 + 320])
     found = _cycle(detector, cut, FaceBox(FACE.x - x0, FACE.y, FACE.w, FACE.h))
     assert found["frontal"] < 0.3 and found["padded"] > 0.8
+
+
+def test_the_profile_passes_look_each_way(detector: HaarFaceDetector) -> None:
+    """scikit-image's cameraman, a head in three-quarter view: each profile pass finds it looking
+    its own way, and on the mirrored photo the other pass finds the mirrored box."""
+    photo = skimage_data.camera()
+    mirrored = np.ascontiguousarray(photo[:, ::-1])
+    width = photo.shape[1]
+    steps = {name: step for step, name in enumerate(detector.idle_passes)}
+    for one, other in (("profile", "profile_mirrored"), ("profile_mirrored", "profile")):
+        found = detector.detect_pass(photo, steps[one])
+        assert len(found) == 1 and 0.2 < found[0].x / width < 0.6
+        again = detector.detect_pass(mirrored, steps[other])
+        expected = FaceBox(width - found[0].x - found[0].w, found[0].y, found[0].w, found[0].h)
+        assert len(again) == 1 and again[0].iou(expected) > 0.99
 
 
 def test_no_idle_pass_finds_a_face_in_a_plain_or_noisy_frame(detector: HaarFaceDetector) -> None:

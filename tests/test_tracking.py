@@ -165,6 +165,17 @@ def test_without_a_face_the_detector_runs_one_pass_per_frame_and_tracking_takes_
     assert detector.detect_frames == [30]
 
 
+def test_reset_starts_the_idle_cycle_again() -> None:
+    scene = ScriptedScene()
+    detector = _PassDetector(scene)
+    tracker = FaceTracker(detector, OracleModel(scene, has_confidence=True), TrackerConfig(smooth=False))
+    for i in range(3):
+        tracker.update(FRAME, i / 30)
+    tracker.reset()
+    tracker.update(FRAME, 0.0)
+    assert [step for _, step in detector.pass_frames] == [0, 1, 2, 0]
+
+
 def test_a_detector_without_passes_runs_on_every_nth_idle_frame() -> None:
     scene = ScriptedScene()
     detector = FakeDetector(scene)
