@@ -6,7 +6,9 @@ For every 68-point data folder named in the card's ``training.data``, the valida
 that run (same seed and fraction) is evaluated twice, as ``snowcam eval --split validation``
 does: with the detector's boxes (``detect_thorough``, then the model's window scan when it confirms
 none of them) and with the true points' boxes. The card's
-``metrics`` are replaced; the command and date are recorded next to them.
+``metrics`` are replaced; the command and date are recorded next to them. The model's mirror
+offset (``snowcam.evaluate.mirror_offsets_px``, median over the same faces) goes into
+``output.mirror_offset_px``, for ``snowcam eval --flip-average``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 
 from snowcam.datasets import load_faces68_folder, split_by_identity
 from snowcam.detection import still_image_detector
-from snowcam.evaluate import evaluate
+from snowcam.evaluate import evaluate, mirror_offset_card_entry
 from snowcam.keypoints import KeypointModel
 
 
@@ -30,6 +32,7 @@ def main(argv: list[str]) -> int:
     config = card["training"]["config"]
     detector = still_image_detector()
     metrics: dict[str, dict] = {}
+    sets = []
     for folder in card["training"]["data"]["sets"]:
         if folder["points"] != 68 or not Path(folder["path"]).is_dir():
             continue
@@ -47,7 +50,10 @@ def main(argv: list[str]) -> int:
                 flush=True,
             )
         metrics[f"validation/{folder['name']}"] = entry
+        sets.append(data)
     card["metrics"] = metrics
+    card["output"].update(mirror_offset_card_entry(model, sets))
+    print(f"mirror offset {card['output'].get('mirror_offset_px')} px", flush=True)
     card["metrics_measured_by"] = {
         "command": f"python scripts/card_metrics.py {model_path}",
         "date": datetime.date.today().isoformat(),

@@ -75,7 +75,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
         "split by the seed in its card",
     )
     p.add_argument(
-        "--flip-average", action="store_true", help="also predict on mirrored crops and average (slower)"
+        "--flip-average",
+        action="store_true",
+        help="also predict on mirrored crops and average, adding back the mirror offset of the model card "
+        "(twice the model time)",
     )
 
 

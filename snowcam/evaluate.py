@@ -19,14 +19,15 @@ from snowcam.detection import FaceDetector
 from snowcam.geometry import (
     DetectorCalibration,
     box_from_points,
+    crop_face,
     nme_percent,
     outer_eye_distance_px,
     region_from_box,
     region_from_keypoints,
 )
-from snowcam.keypoints import KeypointModel
+from snowcam.keypoints import MIRROR_OFFSET_NOTE, KeypointModel
 from snowcam.search import DEFAULT_SEARCH, SearchConfig, confirmed, search_face
-from snowcam.types import KAGGLE15_NAMES, FaceBox, to_kaggle15
+from snowcam.types import KAGGLE15_NAMES, FaceBox, flip_permutation, to_kaggle15
 
 FAILURE_NME_PERCENT = 10.0
 MIN_OVERLAP_IOU = 0.3
@@ -141,6 +142,39 @@ def evaluate(
     return EvalResult(
         list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times, by_search
     )
+
+
+def mirror_offsets_px(model: KeypointModel, data: LandmarkSet) -> npt.NDArray[np.float64]:
+    """How far right of the mirror-symmetric position the model puts its points, in image pixels,
+    per fully annotated face.
+
+    Per face (upright crop of its true points): half the mean x gap between the points predicted
+    on the crop and those predicted on the mirrored crop, mirrored back and relabelled. A model
+    trained on these data sets learns their annotators' habit (about 1 px right on both); test-time
+    flip averaging must add it back (``KeypointModel``'s ``flip_average``, from the card's
+    ``output.mirror_offset_px``).
+    """
+    perm = list(flip_permutation(model.n_points))
+    last = model.card.input_size - 1
+    offsets = []
+    for image, points in zip(data.images, data.points, strict=True):
+        if np.isnan(points).any():
+            continue
+        crop, affine = crop_face(image, region_from_keypoints(points), model.card.input_size)
+        plain, mirrored = model.predict_crops(np.stack([crop, crop[:, ::-1]]))
+        mirrored = mirrored[perm]
+        mirrored[:, 0] = last - mirrored[:, 0]
+        # Upright crop: one crop pixel is 1 / affine[0, 0] image pixels.
+        offsets.append(float((plain[:, 0] - mirrored[:, 0]).mean()) / 2.0 / affine[0, 0])
+    return np.array(offsets, np.float64)
+
+
+def mirror_offset_card_entry(model: KeypointModel, sets: list[LandmarkSet]) -> dict[str, Any]:
+    """The card's ``output.mirror_offset_px`` (median over the faces of ``sets``) and its note."""
+    offsets = np.concatenate([mirror_offsets_px(model, data) for data in sets] or [np.zeros(0)])
+    if not len(offsets):
+        return {}
+    return {"mirror_offset_px": round(float(np.median(offsets)), 3), "mirror_offset_note": MIRROR_OFFSET_NOTE}
 
 
 def _search_unless_confirmed(

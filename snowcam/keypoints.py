@@ -43,6 +43,13 @@ class ModelError(RuntimeError):
     """The model file or its card is missing, corrupt or of the wrong kind; the message says which."""
 
 
+MIRROR_OFFSET_NOTE = (
+    "how far right of the mirror-symmetric position the model puts its points (image px, median over "
+    "the validation faces, snowcam.evaluate.mirror_offsets_px): the annotators' habit, which flip "
+    "averaging adds back"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelCard:
     """What the runtime needs from ``keypoints.json`` (the full card has more: data, metrics...)."""
@@ -90,12 +97,16 @@ class KeypointModel:
             model_path: the ``.tflite`` file; its card is the ``.json`` beside it.
             num_threads: LiteRT threads (1 leaves the other core to the UI and the camera).
             flip_average: also predict on the mirrored crop and average (test-time augmentation):
-                a little more accurate, twice the model time.
+                more accurate, twice the model time. The mirrored half is moved by the card's
+                ``output.mirror_offset_px`` (see :func:`snowcam.evaluate.mirror_offset_px`):
+                the model learned the annotators' habit of marking points about 1 px right of the
+                mirror-symmetric position, which a plain average would cancel.
         """
         path = Path(model_path)
         self.flip_average = flip_average
         self.path = path
         self.card = ModelCard.load(path.with_suffix(".json"))
+        self.mirror_offset_px = float(self.card.raw.get("output", {}).get("mirror_offset_px", 0.0))
         if not path.is_file():
             raise ModelError(f"model file {path} is missing; rebuild it with `snowcam train`")
         from ai_edge_litert.interpreter import Interpreter
@@ -158,11 +169,11 @@ class KeypointModel:
         """``(K, 2)`` points in frame pixels for each crop region of a BGR frame."""
         if not regions:
             return []
-        crops, back = [], []
+        crops, affines = [], []
         for region in regions:
             crop, affine = crop_face(frame, region, self.card.input_size)
             crops.append(crop)
-            back.append(invert_affine(affine))
+            affines.append(affine)
         stack = np.stack(crops)
         if self.flip_average:
             both = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
@@ -170,12 +181,15 @@ class KeypointModel:
             mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
             perm = flip_permutation(self.n_points)
             points = (points + mirrored[:, list(perm)]) / 2.0
+            # The mirrored-back points sit 2·offset left of the plain ones; the average, offset left.
+            offset = np.array([self.mirror_offset_px, 0.0])
+            points = points + np.stack([a[:, :2] @ offset for a in affines])[:, None, :]
             self.last_confidence = (
                 self.last_confidence[: len(crops)] + self.last_confidence[len(crops) :]
             ) / 2
         else:
             points = self.predict_crops(stack)
-        return [apply_affine(p, b) for p, b in zip(points, back, strict=True)]
+        return [apply_affine(p, invert_affine(a)) for p, a in zip(points, affines, strict=True)]
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
         """The 68 keypoints in frame pixels for each crop region of a BGR frame."""

@@ -320,6 +320,7 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     card_path.write_text(json.dumps(card, indent=2) + "\n")
     if val_sets:
         card["metrics"] = evaluate_exported(tflite_path, val_sets, log)
+        card["output"].update(measure_mirror_offset(tflite_path, val_sets, log))
         card_path.write_text(json.dumps(card, indent=2) + "\n")
     log(f"wrote {card_path}; total {(time.time() - started) / 60:.1f} min")
     return card
@@ -586,6 +587,17 @@ def evaluate_exported(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) 
             f"failure {summary['failure_rate'] * 100:.2f}%  ({summary['n_images']} images, detector boxes)"
         )
     return metrics
+
+
+def measure_mirror_offset(tflite_path: Path, val_sets: list[LandmarkSet], log: Log) -> dict[str, Any]:
+    """The card's ``output.mirror_offset_px`` on the held-out sets (for test-time flip averaging)."""
+    from snowcam.evaluate import mirror_offset_card_entry
+    from snowcam.keypoints import KeypointModel
+
+    entry = mirror_offset_card_entry(KeypointModel(tflite_path), val_sets)
+    if entry:
+        log(f"  mirror offset: {entry['mirror_offset_px']} px")
+    return entry
 
 
 def model_card(
