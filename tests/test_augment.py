@@ -12,6 +12,7 @@ from test_types_geometry import face_template
 from snowcam.geometry import MODEL_INPUT_SIZE, apply_affine, crop_affine, region_from_keypoints
 from snowcam.training.augment import AugmentConfig, augmentation_affine, make_sample, photometric
 from snowcam.types import FLIP_PERMUTATION_68, KAGGLE15_FLIP_PERMUTATION, CropRegion, to_kaggle15
+from tests.helpers import template_points
 
 SIDE = 220
 POINTS = face_template((110.0, 100.0), 70.0)
@@ -193,14 +194,7 @@ def test_mirrored_copies_keep_the_annotators_habit(shift_px: float) -> None:
     """A mirror-symmetric face labelled ``shift_px`` right of its true points: the mirrored copy is
     the same picture, so with the habit kept its labels are the plain copy's labels exactly."""
     perm = FLIP_PERMUTATION_68
-    rng = np.random.default_rng(3)
-    truth = np.zeros((68, 2))
-    for k, j in enumerate(perm):
-        if j == k:
-            truth[k] = [99.5, rng.uniform(50, 150)]
-        elif k < j:
-            truth[k] = rng.uniform(50, 99, 2)
-            truth[j] = [199.0 - truth[k, 0], truth[k, 1]]
+    truth = template_points((99.5, 90.0), 60.0)  # mirror-symmetric about x = 99.5
     labels = (truth + np.array([shift_px, 0.0])).astype(np.float32)
     image = np.full((200, 200), 128, np.uint8)
     region = CropRegion(99.5, 99.5, 150.0)
@@ -222,14 +216,7 @@ def test_the_habit_is_kept_under_rotation_scale_and_shift(seed: int) -> None:
     would label on it is the labels themselves, mirrored about the face's axis: a flipped sample
     must carry exactly those labels through its warp, whatever the rotation, scale and shift."""
     perm = FLIP_PERMUTATION_68
-    rng = np.random.default_rng(10 + seed)
-    truth = np.zeros((68, 2))
-    for k, j in enumerate(perm):
-        if j == k:
-            truth[k] = [99.5, rng.uniform(50, 150)]
-        elif k < j:
-            truth[k] = rng.uniform(50, 99, 2)
-            truth[j] = [199.0 - truth[k, 0], truth[k, 1]]
+    truth = template_points((99.5, 90.0), 60.0)  # mirror-symmetric about x = 99.5
     labels = (truth + np.array([1.05, 0.0])).astype(np.float32)
     region = CropRegion(99.5, 99.5, 150.0)
     cfg = dataclasses.replace(GEOMETRY_ONLY, p_flip=1.0, p_rotate=1.0, mirror_label_shift_px=1.05)

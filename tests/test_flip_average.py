@@ -14,7 +14,7 @@ from snowcam.datasets import LandmarkSet
 from snowcam.evaluate import mirror_offset_card_entry, mirror_offsets_px
 from snowcam.geometry import region_from_keypoints
 from snowcam.keypoints import KeypointModel
-from snowcam.types import FLIP_PERMUTATION_68, CropRegion
+from snowcam.types import CropRegion
 from tests.helpers import template_points
 
 SHIPPED = Path(__file__).resolve().parents[1] / "models" / "keypoints.tflite"
@@ -27,15 +27,8 @@ class _HabitModel:
     card = SimpleNamespace(input_size=96)
 
     def __init__(self, habit_crop_px: float) -> None:
-        rng = np.random.default_rng(0)
-        face = np.zeros((68, 2), np.float32)
-        for k, j in enumerate(FLIP_PERMUTATION_68):
-            if j == k:
-                face[k] = [47.5, rng.uniform(20, 80)]
-            elif k < j:
-                face[k] = rng.uniform(20, 47, 2)
-                face[j] = [95.0 - face[k, 0], face[k, 1]]
-        self.points = face + np.float32([habit_crop_px, 0.0])
+        face = template_points((47.5, 40.0), 40.0)  # mirror-symmetric about the crop's centre
+        self.points = (face + np.float32([habit_crop_px, 0.0])).astype(np.float32)
 
     def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         return np.repeat(self.points[None], len(crops), axis=0)
