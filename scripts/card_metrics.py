@@ -52,6 +52,8 @@ def main(argv: list[str]) -> int:
         metrics[f"validation/{folder['name']}"] = entry
         sets.append(data)
     card["metrics"] = metrics
+    for key in ("mirror_offset_px", "mirror_offset_note"):
+        card["output"].pop(key, None)
     card["output"].update(mirror_offset_card_entry(model, sets))
     print(f"mirror offset {card['output'].get('mirror_offset_px')} px", flush=True)
     card["metrics_measured_by"] = {

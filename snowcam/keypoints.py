@@ -98,7 +98,7 @@ class KeypointModel:
             num_threads: LiteRT threads (1 leaves the other core to the UI and the camera).
             flip_average: also predict on the mirrored crop and average (test-time augmentation):
                 more accurate, twice the model time. The mirrored half is moved by the card's
-                ``output.mirror_offset_px`` (see :func:`snowcam.evaluate.mirror_offset_px`):
+                ``output.mirror_offset_px`` (see :func:`snowcam.evaluate.mirror_offsets_px`):
                 the model learned the annotators' habit of marking points about 1 px right of the
                 mirror-symmetric position, which a plain average would cancel.
         """

@@ -53,6 +53,31 @@ def test_mirror_offsets_are_half_the_mirror_gap_in_image_pixels() -> None:
 
 
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped model")
+def test_flip_average_of_a_model_with_the_habit_is_its_single_prediction() -> None:
+    """A model that sees a mirror-symmetric face in every crop and marks it 0.8 crop px right:
+    averaged with its mirrored-back self and given its offset, it predicts what it predicts alone
+    (a wrong mirror, a missing relabelling or a plain average would each move the points)."""
+    habit = _HabitModel(0.8)
+    model = KeypointModel(SHIPPED)
+
+    def predict_crops(crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        model.last_confidence = np.ones(len(crops), np.float32)
+        return habit.predict_crops(crops)
+
+    model.predict_crops = predict_crops  # type: ignore[method-assign]
+    frame = np.full((300, 400, 3), 128, np.uint8)
+    region = CropRegion(200.0, 150.0, 120.0, 0.0)
+    single = model.predict_points(frame, [region])[0]
+    model.flip_average = True
+    model.mirror_offset_px = 0.8 * 120.0 / 96.0
+    np.testing.assert_allclose(model.predict_points(frame, [region])[0], single, atol=1e-4)
+    model.mirror_offset_px = 0.0  # the plain average cancels the habit: 1 image px left
+    np.testing.assert_allclose(
+        model.predict_points(frame, [region])[0] - single, np.tile([-1.0, 0.0], (68, 1)), atol=1e-4
+    )
+
+
+@pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped model")
 @pytest.mark.parametrize("angle_deg", [0.0, 20.0])
 def test_flip_average_adds_the_mirror_offset_back_in_frame_pixels(angle_deg: float) -> None:
     skimage_data = pytest.importorskip("skimage.data")
