@@ -13,7 +13,9 @@ ARCHITECTURES = ("snownet-hm", "snownet2-hm", "snownet", "seed-mlp", "seed-cnn")
 
 @dataclass
 class TrainConfig:
-    """One training recipe. The defaults are the shipped model's recipe."""
+    """One training recipe. The defaults are the default recipe, which finishes within the hour
+    on a 2-core CPU (38–44 min); the shipped model is the same recipe with ``epochs=240`` (78 min),
+    which lowered validation NME 68 from 4.66 / 4.55 % to 4.49 / 4.29 % (video / photos)."""
 
     data: list[str] = field(default_factory=lambda: ["../shared/data/faces68", "../shared/data/300w-train"])
     arch: str = "snownet-hm"
