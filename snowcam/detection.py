@@ -109,13 +109,14 @@ class HaarFaceDetector:
         """
         gray = to_gray(frame)
         boxes = self.detect(gray)
-        for moved in self._padded_pass(gray):
+        padded, pad = self._padded(gray)
+        for moved in self._padded_pass(padded, pad):
             if all(moved.iou(known) < 0.5 for known in boxes):
                 boxes.append(moved)
         if boxes:
             return boxes
         for angle in self.THOROUGH_ANGLES_DEG:
-            found = self._turned_pass(gray, angle)
+            found = self._turned_pass(padded, pad, angle)
             if found:
                 return found
         return []
@@ -140,9 +141,10 @@ class HaarFaceDetector:
         name = self.idle_passes[step % len(self.idle_passes)]
         gray = to_gray(frame)
         if name == "padded":
-            return self._padded_pass(gray)
+            return self._padded_pass(*self._padded(gray))
         if name.startswith("turned"):
-            return self._turned_pass(gray, self.THOROUGH_ANGLES_DEG[0 if name == "turned+" else 1])
+            angle = self.THOROUGH_ANGLES_DEG[0 if name == "turned+" else 1]
+            return self._turned_pass(*self._padded(gray), angle)
         small, factor, min_side = self._shrunk(gray)
         if name == "frontal":
             return _to_frame(self._run(self._primary, small, min_side, self.min_neighbors), factor)
@@ -152,17 +154,17 @@ class HaarFaceDetector:
         return _to_frame(self._profile_side(small, min_side, mirrored=name == "profile_mirrored"), factor)
 
     def _padded(self, gray: np.ndarray) -> tuple[np.ndarray, int]:
+        """The grey frame with its border replicated ``pad`` px past each edge, and ``pad``."""
         pad = round(self.THOROUGH_PAD_FRACTION * max(gray.shape))
         return cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE), pad
 
-    def _padded_pass(self, gray: np.ndarray) -> list[FaceBox]:
-        """Faces in the grey frame padded past its edges (no profile cascade), in frame pixels."""
-        padded, pad = self._padded(gray)
+    def _padded_pass(self, padded: np.ndarray, pad: int) -> list[FaceBox]:
+        """Faces in the padded grey frame (no profile cascade), in the unpadded frame's pixels."""
         return [FaceBox(b.x - pad, b.y - pad, b.w, b.h) for b in self._detect(padded, profiles=False)]
 
-    def _turned_pass(self, gray: np.ndarray, angle_deg: float) -> list[FaceBox]:
-        """Faces in the padded grey frame turned by ``angle_deg``, as upright boxes in frame pixels."""
-        padded, pad = self._padded(gray)
+    def _turned_pass(self, padded: np.ndarray, pad: int, angle_deg: float) -> list[FaceBox]:
+        """Faces in the padded grey frame turned by ``angle_deg``, as upright boxes in the unpadded
+        frame's pixels."""
         height, width = padded.shape
         turn = cv2.getRotationMatrix2D(((width - 1) / 2.0, (height - 1) / 2.0), angle_deg, 1.0)
         turned = cv2.warpAffine(padded, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)

@@ -27,7 +27,7 @@ from snowcam.geometry import (
 )
 from snowcam.keypoints import MIRROR_OFFSET_NOTE, KeypointModel
 from snowcam.search import DEFAULT_SEARCH, SearchConfig, confirmed, search_face
-from snowcam.types import KAGGLE15_NAMES, FaceBox, flip_permutation, to_kaggle15
+from snowcam.types import KAGGLE15_NAMES, FaceBox, to_kaggle15
 
 FAILURE_NME_PERCENT = 10.0
 MIN_OVERLAP_IOU = 0.3
@@ -149,12 +149,12 @@ def mirror_offsets_px(model: KeypointModel, data: LandmarkSet) -> npt.NDArray[np
     per fully annotated face.
 
     Per face (upright crop of its true points): half the mean x gap between the points predicted
-    on the crop and those predicted on the mirrored crop, mirrored back and relabelled. A model
+    on the crop and those predicted on the mirrored crop, mirrored back (a mean over all points
+    needs no relabelling of left and right). A model
     trained on these data sets learns their annotators' habit (about 1 px right on both); test-time
     flip averaging must add it back (``KeypointModel``'s ``flip_average``, from the card's
     ``output.mirror_offset_px``).
     """
-    perm = list(flip_permutation(model.n_points))
     last = model.card.input_size - 1
     offsets = []
     for image, points in zip(data.images, data.points, strict=True):
@@ -162,10 +162,9 @@ def mirror_offsets_px(model: KeypointModel, data: LandmarkSet) -> npt.NDArray[np
             continue
         crop, affine = crop_face(image, region_from_keypoints(points), model.card.input_size)
         plain, mirrored = model.predict_crops(np.stack([crop, crop[:, ::-1]]))
-        mirrored = mirrored[perm]
-        mirrored[:, 0] = last - mirrored[:, 0]
+        gap_crop_px = float(plain[:, 0].mean() - (last - mirrored[:, 0]).mean())
         # Upright crop: one crop pixel is 1 / affine[0, 0] image pixels.
-        offsets.append(float((plain[:, 0] - mirrored[:, 0]).mean()) / 2.0 / affine[0, 0])
+        offsets.append(gap_crop_px / 2.0 / affine[0, 0])
     return np.array(offsets, np.float64)
 
 
