@@ -38,7 +38,14 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--seed", type=int, default=d.seed, help="splits the data and seeds the run")
+    p.add_argument(
+        "--crop-seed",
+        type=int,
+        default=None,
+        help="seed of the stream of augmented training crops (default: --seed); give a run that "
+        "continues another (--init) a new one, so it trains on new crops",
+    )
     p.add_argument("--out", default=d.out, help="output path without suffix (default: %(default)s)")
     p.add_argument(
         "--flip-probability",
@@ -123,6 +130,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         val_fraction=args.val_fraction,
         seed=args.seed,
+        crop_seed=args.crop_seed,
         out=args.out,
         init_from=args.init,
         flip_probability=args.flip_probability,

@@ -284,3 +284,46 @@ def test_batches_mirror_exactly_the_share_of_crops_the_recipe_asks_for(flip_prob
     left, right = x[:, :, :48, 0].mean(axis=(1, 2)), x[:, :, 48:, 0].mean(axis=(1, 2))
     mirrored = left > right
     assert mirrored.mean() == flip_probability
+
+
+def test_crop_seed_changes_the_crops_and_not_the_split() -> None:
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.train import Source, _Batches, train_command
+
+    rng = np.random.default_rng(3)
+    gray = rng.integers(0, 255, (200, 200), dtype=np.uint8)
+    points = template_points((100, 100), 60).astype(np.float32)
+    region = region_from_keypoints(points)
+    sources = [Source(gray, points, region, region_from_keypoints(points, rotate=True), None, 1.0)]
+
+    def first_batch(cfg: TrainConfig) -> np.ndarray:
+        return _Batches(sources, np.ones(1), cfg, steps=1)[0][0]
+
+    plain = TrainConfig(batch_size=4)
+    np.testing.assert_array_equal(
+        first_batch(plain), first_batch(TrainConfig(batch_size=4, crop_seed=plain.seed))
+    )
+    reseeded = TrainConfig(batch_size=4, crop_seed=2)
+    assert not np.array_equal(first_batch(plain), first_batch(reseeded))
+    assert reseeded.crop_stream_seed == 2 and plain.crop_stream_seed == plain.seed
+    assert "--crop-seed 2" in train_command(reseeded) and "--crop-seed" not in train_command(plain)
+
+
+def test_crop_seed_leaves_the_validation_people_alone(tmp_path: Path) -> None:
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.train import prepare
+
+    write_faces68_folder(tmp_path / "faces", n_images=24, n_identities=4, side=128, seed=1)
+
+    def validation_files(crop_seed: int | None) -> list[str]:
+        cfg = TrainConfig(
+            data=[str(tmp_path / "faces")],
+            val_fraction=0.3,
+            seed=SEED,
+            crop_seed=crop_seed,
+            cache_dir=str(tmp_path),
+        )
+        _, val_sets, _, _ = prepare(cfg, log=lambda _: None)
+        return list(val_sets[0].files)
+
+    assert validation_files(None) == validation_files(SEED + 1)

@@ -27,6 +27,10 @@ class TrainConfig:
     warmup_epochs: int = 3
     val_fraction: float = 0.1
     seed: int = 1234
+    # The stream of training crops follows crop_seed (default: seed, which also splits the data).
+    # A run that continues another (init_from) takes a new one, so it sees new crops, not the
+    # same stream a second time; the split must stay the seed's.
+    crop_seed: int | None = None
     wing_w: float = 10.0
     wing_epsilon: float = 2.0
     p_detector_region: float = 0.45
@@ -42,6 +46,10 @@ class TrainConfig:
     cache_dir: str = field(default_factory=lambda: str(Path.home() / ".cache" / "snowcam"))
     eval_every: int = 5
     init_from: str | None = None
+
+    @property
+    def crop_stream_seed(self) -> int:
+        return self.seed if self.crop_seed is None else self.crop_seed
 
     @property
     def n_out_points(self) -> int:

@@ -264,7 +264,10 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
 
     started = time.time()
     keras.utils.set_random_seed(cfg.seed)
-    log(f"snowcam train: {cfg.arch}, {cfg.epochs} epochs × {cfg.samples_per_epoch} crops, seed {cfg.seed}")
+    log(
+        f"snowcam train: {cfg.arch}, {cfg.epochs} epochs × {cfg.samples_per_epoch} crops, seed {cfg.seed}"
+        + (f", crop seed {cfg.crop_seed}" if cfg.crop_seed is not None else "")
+    )
     log("loading data...")
     sources, val_sets, calibration, data_description = prepare(cfg, log)
     if not sources:
@@ -466,7 +469,7 @@ class _WarmupCosine(_lazy_keras().optimizers.schedules.LearningRateSchedule):  #
 
 
 class _Batches(_lazy_keras().utils.PyDataset):  # type: ignore[misc]
-    """Seeded augmented batches; batch ``i`` of epoch ``e`` depends only on (seed, e, i)."""
+    """Seeded augmented batches; batch ``i`` of epoch ``e`` depends only on (crop seed, e, i)."""
 
     def __init__(self, sources, weights, cfg: TrainConfig, steps: int, dict_targets: bool = False) -> None:
         super().__init__(workers=2, use_multiprocessing=False, max_queue_size=8)
@@ -478,7 +481,7 @@ class _Batches(_lazy_keras().utils.PyDataset):  # type: ignore[misc]
         return self.steps
 
     def __getitem__(self, index: int):
-        rng = np.random.default_rng([self.cfg.seed, self.epoch, index])
+        rng = np.random.default_rng([self.cfg.crop_stream_seed, self.epoch, index])
         picks = rng.choice(len(self.sources), size=self.cfg.batch_size, p=self.weights)
         x, y = make_batch(self.sources, picks, rng, self.cfg)
         return (x, {"points": y, "heatmap": y}) if self.dict_targets else (x, y)
@@ -547,6 +550,7 @@ def train_command(cfg: TrainConfig) -> str:
         ("--learning-rate", "learning_rate"),
         ("--val-fraction", "val_fraction"),
         ("--seed", "seed"),
+        ("--crop-seed", "crop_seed"),
         ("--out", "out"),
         ("--init", "init_from"),
         ("--flip-probability", "flip_probability"),
