@@ -327,3 +327,39 @@ def test_crop_seed_leaves_the_validation_people_alone(tmp_path: Path) -> None:
         return list(val_sets[0].files)
 
     assert validation_files(None) == validation_files(SEED + 1)
+
+
+def test_a_continued_run_starts_from_its_init_and_records_it(
+    run: SmokeRun, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    import hashlib
+
+    from snowcam.training.config import TrainConfig
+    from snowcam.training.model import load_keras_model
+    from snowcam.training.train import train
+
+    init = run.out.with_suffix(".keras")
+    root = tmp_path_factory.mktemp("continued")
+    cfg = TrainConfig(
+        data=[str(run.faces_dir)],
+        arch="snownet",
+        epochs=1,
+        samples_per_epoch=16,
+        batch_size=8,
+        warmup_epochs=1,
+        learning_rate=1e-12,  # the weights stay where the init put them
+        val_fraction=0.3,
+        seed=SEED,
+        crop_seed=SEED + 1,
+        out=str(root / "keypoints"),
+        cache_dir=str(root / "cache"),
+        init_from=str(init),
+    )
+    card = train(cfg, log=lambda _: None)
+    recorded = card["training"]["init"]
+    assert recorded["sha256"] == hashlib.sha256(init.read_bytes()).hexdigest()
+    assert recorded["command"] == run.card["training"]["command"]
+    assert f"--init {init}" in card["training"]["command"] and "--crop-seed 8" in card["training"]["command"]
+    before, after = load_keras_model(str(init)), load_keras_model(str(root / "keypoints.keras"))
+    for a, b in zip(before.trainable_weights, after.trainable_weights, strict=True):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)

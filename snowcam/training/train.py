@@ -604,6 +604,22 @@ def measure_mirror_offset(tflite_path: Path, val_sets: list[LandmarkSet], log: L
     return entry
 
 
+def init_provenance(keras_path: Path) -> dict[str, Any]:
+    """What a continued run started from: the ``.keras`` file's SHA-256 and, from the card beside
+    it, how that model was trained, so the chain of runs behind a model can be reproduced."""
+    entry: dict[str, Any] = {
+        "path": str(keras_path),
+        "sha256": hashlib.sha256(keras_path.read_bytes()).hexdigest(),
+    }
+    card_path = keras_path.with_suffix(".json")
+    with contextlib.suppress(OSError, ValueError):
+        training = json.loads(card_path.read_text(encoding="utf-8"))["training"]
+        entry["command"] = training["command"]
+        if "init" in training:
+            entry["init"] = training["init"]
+    return entry
+
+
 def model_card(
     cfg: TrainConfig, calibration: DetectorCalibration, data: dict, history: list, seconds: float, model
 ) -> dict[str, Any]:
@@ -652,6 +668,7 @@ def model_card(
             "warm-up + cosine learning rate",
             "history": history,
             "minutes": round(seconds / 60, 1),
+            **({"init": init_provenance(Path(cfg.init_from))} if cfg.init_from else {}),
             "licence_caveat": "Trained on research-only data (see training.data). The weights inherit those "
             "terms: fine for research and personal use; check before any commercial use.",
         },
