@@ -19,6 +19,13 @@ class UserError(Exception):
     """A problem the user can fix (bad path, bad file); printed without a traceback, exit code 2."""
 
 
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     from snowcam.training.config import ARCHITECTURES, TrainConfig
 
@@ -38,13 +45,19 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--learning-rate", type=float, default=d.learning_rate)
     p.add_argument("--val-fraction", type=float, default=d.val_fraction)
-    p.add_argument("--seed", type=int, default=d.seed, help="splits the data and seeds the run")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=d.seed,
+        help="splits train/validation by identity; also seeds the weights, the batch order and, "
+        "unless --crop-seed, the crops (default: %(default)s)",
+    )
     p.add_argument(
         "--crop-seed",
-        type=int,
+        type=_non_negative_int,
         default=None,
-        help="seed of the stream of augmented training crops (default: --seed); give a run that "
-        "continues another (--init) a new one, so it trains on new crops",
+        help="seed of the stream of augmented training crops (default: --seed); with --init, use a "
+        "value other than the earlier run's so it trains on new crops (the split still follows --seed)",
     )
     p.add_argument("--out", default=d.out, help="output path without suffix (default: %(default)s)")
     p.add_argument(

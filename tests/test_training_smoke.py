@@ -326,6 +326,11 @@ def test_crop_seed_leaves_the_validation_people_alone(tmp_path: Path) -> None:
         _, val_sets, _, _ = prepare(cfg, log=lambda _: None)
         return list(val_sets[0].files)
 
+    identities = load_faces68_folder(tmp_path / "faces").identities
+    # Guard: the two seeds pick different people, so a split that followed the crop seed shows.
+    assert list(split_by_identity(identities, 0.3, SEED)[1]) != list(
+        split_by_identity(identities, 0.3, SEED + 1)[1]
+    )
     assert validation_files(None) == validation_files(SEED + 1)
 
 
@@ -333,13 +338,19 @@ def test_a_continued_run_starts_from_its_init_and_records_it(
     run: SmokeRun, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     import hashlib
+    import shutil
 
     from snowcam.training.config import TrainConfig
     from snowcam.training.model import load_keras_model
     from snowcam.training.train import train
 
-    init = run.out.with_suffix(".keras")
+    # The run writes over the model it starts from, as `--init models/keypoints.keras` does by default.
     root = tmp_path_factory.mktemp("continued")
+    for suffix in (".keras", ".json"):
+        shutil.copy(run.out.with_suffix(suffix), root / f"keypoints{suffix}")
+    init = root / "keypoints.keras"
+    init_sha256 = hashlib.sha256(init.read_bytes()).hexdigest()
+    before = load_keras_model(str(init))
     cfg = TrainConfig(
         data=[str(run.faces_dir)],
         arch="snownet",
@@ -356,10 +367,30 @@ def test_a_continued_run_starts_from_its_init_and_records_it(
         init_from=str(init),
     )
     card = train(cfg, log=lambda _: None)
+    assert hashlib.sha256(init.read_bytes()).hexdigest() != init_sha256  # overwritten by this run
     recorded = card["training"]["init"]
-    assert recorded["sha256"] == hashlib.sha256(init.read_bytes()).hexdigest()
+    assert recorded["sha256"] == init_sha256
     assert recorded["command"] == run.card["training"]["command"]
-    assert f"--init {init}" in card["training"]["command"] and "--crop-seed 8" in card["training"]["command"]
-    before, after = load_keras_model(str(init)), load_keras_model(str(root / "keypoints.keras"))
+    assert f"--init {init}" in card["training"]["command"]
+    assert f"--crop-seed {SEED + 1}" in card["training"]["command"]
+    after = load_keras_model(str(init))
     for a, b in zip(before.trainable_weights, after.trainable_weights, strict=True):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-6)
+
+
+def test_init_provenance_chains_cards_and_survives_a_missing_or_odd_card(tmp_path: Path) -> None:
+    import hashlib
+
+    from snowcam.training.train import init_provenance
+
+    model = tmp_path / "m.keras"
+    model.write_bytes(b"weights")
+    bare = {"path": str(model), "sha256": hashlib.sha256(b"weights").hexdigest()}
+    assert init_provenance(model) == bare  # no card beside it
+    for odd in ("not json", "[1, 2]", '{"format": "x"}', '{"training": []}', '{"training": {}}'):
+        model.with_suffix(".json").write_text(odd)
+        assert init_provenance(model) == bare, odd
+    earlier = {"path": "a.keras", "sha256": "00", "command": "snowcam train --epochs 240"}
+    card = {"training": {"command": "snowcam train --init a.keras", "init": earlier}}
+    model.with_suffix(".json").write_text(json.dumps(card))
+    assert init_provenance(model) == {**bare, "command": "snowcam train --init a.keras", "init": earlier}

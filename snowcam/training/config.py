@@ -28,8 +28,8 @@ class TrainConfig:
     val_fraction: float = 0.1
     seed: int = 1234
     # The stream of training crops follows crop_seed (default: seed, which also splits the data).
-    # A run that continues another (init_from) takes a new one, so it sees new crops, not the
-    # same stream a second time; the split must stay the seed's.
+    # A run that continues another (init_from) should be given a new one, so it sees new crops
+    # rather than the same stream a second time; the split stays the seed's.
     crop_seed: int | None = None
     wing_w: float = 10.0
     wing_epsilon: float = 2.0
@@ -49,6 +49,7 @@ class TrainConfig:
 
     @property
     def crop_stream_seed(self) -> int:
+        """The seed the training crops actually use: ``crop_seed``, else ``seed``."""
         return self.seed if self.crop_seed is None else self.crop_seed
 
     @property

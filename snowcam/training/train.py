@@ -265,8 +265,8 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     started = time.time()
     keras.utils.set_random_seed(cfg.seed)
     log(
-        f"snowcam train: {cfg.arch}, {cfg.epochs} epochs × {cfg.samples_per_epoch} crops, seed {cfg.seed}"
-        + (f", crop seed {cfg.crop_seed}" if cfg.crop_seed is not None else "")
+        f"snowcam train: {cfg.arch}, {cfg.epochs} epochs × {cfg.samples_per_epoch} crops, "
+        f"seed {cfg.seed}, crop seed {cfg.crop_stream_seed}"
     )
     log("loading data...")
     sources, val_sets, calibration, data_description = prepare(cfg, log)
@@ -285,12 +285,15 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
         + (", MirroredStrategy" if len(gpus) > 1 else "; CPU" if not gpus else "")
     )
     steps = cfg.samples_per_epoch // cfg.batch_size
+    init: dict[str, Any] | None = None
     with strategy.scope():
         model = build_model(cfg.arch, MODEL_INPUT_SIZE, cfg.n_out_points, mean_shape)
         if cfg.init_from:
             from snowcam.training.model import load_keras_model
 
             model.set_weights(load_keras_model(cfg.init_from).get_weights())
+            # Taken now: the run may overwrite the file (--out models/keypoints with --init models/...).
+            init = init_provenance(Path(cfg.init_from))
             log(f"starting from the weights of {cfg.init_from}")
         if cfg.arch.startswith("seed"):
             # The seed notebook's recipe: plain Adam and mean squared error.
@@ -317,7 +320,7 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     tflite_path = out.with_suffix(".tflite")
     export_tflite(model, tflite_path)
     log(f"exported {tflite_path} ({tflite_path.stat().st_size / 1e6:.2f} MB) and {keras_path}")
-    card = model_card(cfg, calibration, data_description, history, time.time() - started, model)
+    card = model_card(cfg, calibration, data_description, history, time.time() - started, model, init)
     card["output"].update(describe_outputs(model))
     card_path = out.with_suffix(".json")
     card_path.write_text(json.dumps(card, indent=2) + "\n")
@@ -613,15 +616,21 @@ def init_provenance(keras_path: Path) -> dict[str, Any]:
     }
     card_path = keras_path.with_suffix(".json")
     with contextlib.suppress(OSError, ValueError):
-        training = json.loads(card_path.read_text(encoding="utf-8"))["training"]
-        entry["command"] = training["command"]
-        if "init" in training:
-            entry["init"] = training["init"]
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+        training = card.get("training") if isinstance(card, dict) else None
+        if isinstance(training, dict):
+            entry.update({k: training[k] for k in ("command", "init") if k in training})
     return entry
 
 
 def model_card(
-    cfg: TrainConfig, calibration: DetectorCalibration, data: dict, history: list, seconds: float, model
+    cfg: TrainConfig,
+    calibration: DetectorCalibration,
+    data: dict,
+    history: list,
+    seconds: float,
+    model,
+    init: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     import keras
     import tensorflow as tf
@@ -668,7 +677,7 @@ def model_card(
             "warm-up + cosine learning rate",
             "history": history,
             "minutes": round(seconds / 60, 1),
-            **({"init": init_provenance(Path(cfg.init_from))} if cfg.init_from else {}),
+            **({"init": init} if init else {}),
             "licence_caveat": "Trained on research-only data (see training.data). The weights inherit those "
             "terms: fine for research and personal use; check before any commercial use.",
         },
