@@ -268,19 +268,25 @@ def test_heatmap_model_exports_points_and_face_score_that_match_keras(tmp_path: 
     assert np.all((lite.last_confidence > 1 / 144) & (lite.last_confidence <= 1))
 
 
+def _one_face_source(gray: np.ndarray):
+    """A training source: one template face centred in a 200×200 grey image."""
+    from snowcam.training.train import Source
+
+    points = template_points((100, 100), 60).astype(np.float32)
+    region = region_from_keypoints(points)
+    return Source(gray, points, region, region_from_keypoints(points, rotate=True), None, 1.0)
+
+
 @pytest.mark.parametrize("flip_probability", [0.0, 1.0])
 def test_batches_mirror_exactly_the_share_of_crops_the_recipe_asks_for(flip_probability: float) -> None:
     from snowcam.training.config import TrainConfig
-    from snowcam.training.train import Source, make_batch
+    from snowcam.training.train import make_batch
 
     # Dark on the image's left, bright on its right: a mirrored crop is bright on its left.
     gray = np.zeros((200, 200), np.uint8)
     gray[:, 100:] = 220
-    points = template_points((100, 100), 60).astype(np.float32)
-    region = region_from_keypoints(points)
-    source = Source(gray, points, region, region_from_keypoints(points, rotate=True), None, 1.0)
     cfg = TrainConfig(flip_probability=flip_probability)
-    x, _ = make_batch([source], np.zeros(64, np.int64), np.random.default_rng(0), cfg)
+    x, _ = make_batch([_one_face_source(gray)], np.zeros(64, np.int64), np.random.default_rng(0), cfg)
     left, right = x[:, :, :48, 0].mean(axis=(1, 2)), x[:, :, 48:, 0].mean(axis=(1, 2))
     mirrored = left > right
     assert mirrored.mean() == flip_probability
@@ -288,13 +294,10 @@ def test_batches_mirror_exactly_the_share_of_crops_the_recipe_asks_for(flip_prob
 
 def test_crop_seed_changes_the_crops_and_not_the_split() -> None:
     from snowcam.training.config import TrainConfig
-    from snowcam.training.train import Source, _Batches, train_command
+    from snowcam.training.train import _Batches, train_command
 
-    rng = np.random.default_rng(3)
-    gray = rng.integers(0, 255, (200, 200), dtype=np.uint8)
-    points = template_points((100, 100), 60).astype(np.float32)
-    region = region_from_keypoints(points)
-    sources = [Source(gray, points, region, region_from_keypoints(points, rotate=True), None, 1.0)]
+    gray = np.random.default_rng(3).integers(0, 255, (200, 200), dtype=np.uint8)
+    sources = [_one_face_source(gray)]
 
     def first_batch(cfg: TrainConfig) -> np.ndarray:
         return _Batches(sources, np.ones(1), cfg, steps=1)[0][0]
@@ -337,6 +340,7 @@ def test_crop_seed_leaves_the_validation_people_alone(tmp_path: Path) -> None:
 def test_a_continued_run_starts_from_its_init_and_records_it(
     run: SmokeRun, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    import dataclasses
     import hashlib
     import shutil
 
@@ -351,16 +355,10 @@ def test_a_continued_run_starts_from_its_init_and_records_it(
     init = root / "keypoints.keras"
     init_sha256 = hashlib.sha256(init.read_bytes()).hexdigest()
     before = load_keras_model(str(init))
-    cfg = TrainConfig(
+    cfg = dataclasses.replace(
+        TrainConfig(**run.card["training"]["config"]),  # the smoke run's recipe, as its card records it
         data=[str(run.faces_dir)],
-        arch="snownet",
-        epochs=1,
-        samples_per_epoch=16,
-        batch_size=8,
-        warmup_epochs=1,
         learning_rate=1e-12,  # the weights stay where the init put them
-        val_fraction=0.3,
-        seed=SEED,
         crop_seed=SEED + 1,
         out=str(root / "keypoints"),
         cache_dir=str(root / "cache"),
