@@ -1,4 +1,7 @@
-"""The contract every registered filter keeps, checked for all of them by one parametrised test."""
+"""The contract every registered filter keeps, checked for all of them by one parametrised test.
+
+The test goes through :func:`snowcam.filters.render`, the function production uses.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import pytest
 from helpers import face_from_template, textured_frame
 from numpy.testing import assert_array_equal
 
-from snowcam.filters import FILTERS, create_filter, filter_names, render
+from snowcam.filters import FILTERS, GROUPS, create_filter, filter_names, render
 from snowcam.filters.eyes import DEFAULT_STRENGTH, MAX_GAIN
 from snowcam.types import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT, Face, FaceBox
 
@@ -42,6 +45,7 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
 def test_filter_contract(name: str) -> None:
     filt = create_filter(name)
     assert filt.name == name
+    assert filt.group == FILTERS[name].group
     frame = textured_frame(H, W)
     pristine = frame.copy()
     draws = name != "none"
@@ -92,10 +96,12 @@ def test_filter_contract(name: str) -> None:
 
 def test_filter_names_are_in_gallery_order() -> None:
     names = filter_names()
-    assert names[:2] == ["none", "big-eyes"]
+    assert names[0] == "none"
     assert names[-1] == "landmarks"
     assert sorted(names) == sorted(FILTERS)
     assert sum(n.startswith("glasses-") for n in names) >= 3
+    ranks = [GROUPS.index(FILTERS[n].group) for n in names]
+    assert ranks == sorted(ranks), "the gallery lists filters group by group"
 
 
 def test_registry_entries_are_complete() -> None:
@@ -103,6 +109,7 @@ def test_registry_entries_are_complete() -> None:
         assert info.name == name and info.title.strip()
         assert 0.0 <= info.default_strength <= 1.0
     assert FILTERS["big-eyes"].has_strength
+    assert all(FILTERS[n].slots for n in FILTERS if FILTERS[n].group == "face"), "a face sticker needs a slot"
 
 
 def test_create_filter_rejects_unknown_names_and_bad_strengths() -> None:
@@ -122,16 +129,38 @@ def test_strength_scales_the_effect() -> None:
     assert diffs[0] == 0 < diffs[1] < diffs[2]
 
 
-def test_render_applies_filters_in_order() -> None:
+def test_render_applies_groups_in_their_fixed_order() -> None:
     frame = textured_frame(H, W)
     face = face_from_template((160, 110), 90)
     eyes, glasses = create_filter("big-eyes"), create_filter("glasses-aviator")
-    glasses_on_top = render(frame, [face], [eyes, glasses])
+    glasses_on_top = render(frame, [face], [glasses, eyes])
     expected = frame.copy()
-    eyes.apply(expected, face)
-    glasses.apply(expected, face)
-    assert_array_equal(glasses_on_top, expected)
-    assert not np.array_equal(glasses_on_top, render(frame, [face], [glasses, eyes]))
+    eyes.apply(expected, [face], 0.0)
+    glasses.apply(expected, [face], 0.0)
+    assert_array_equal(glasses_on_top, expected, err_msg="beauty warps apply before stickers")
+    assert_array_equal(glasses_on_top, render(frame, [face], [eyes, glasses]))
+    wrong_order = frame.copy()
+    glasses.apply(wrong_order, [face], 0.0)
+    eyes.apply(wrong_order, [face], 0.0)
+    assert not np.array_equal(glasses_on_top, wrong_order), (
+        "the order must matter for this test to mean anything"
+    )
+
+
+def test_render_reports_each_filter_time() -> None:
+    stage_ms: dict[str, float] = {}
+    face = face_from_template((160, 110), 90)
+    render(
+        textured_frame(H, W), [face], [create_filter("big-eyes"), create_filter("landmarks")], 0.0, stage_ms
+    )
+    assert set(stage_ms) == {"filter:big-eyes", "filter:landmarks"}
+    assert all(v >= 0 for v in stage_ms.values())
+
+
+@pytest.mark.parametrize("bad", [None, np.zeros((0, 0, 3), np.uint8), np.zeros((4, 4), np.uint8)])
+def test_render_refuses_what_is_not_a_frame(bad: object) -> None:
+    with pytest.raises(ValueError, match="H×W×3 uint8 BGR"):
+        render(bad, [], [])  # type: ignore[arg-type]
 
 
 def test_big_eyes_default_is_natural() -> None:
