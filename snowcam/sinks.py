@@ -10,6 +10,7 @@ import contextlib
 import errno
 import functools
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -125,6 +126,14 @@ def snapshot_path(folder: str | os.PathLike[str], now: datetime, suffix: str = "
         n += 1
         candidate = folder / f"{stem}-{n}{suffix}"
     return candidate
+
+
+_SNAPSHOT_NAME = re.compile(r"snowcam-\d{8}-\d{6}-\d{3}(-\d+)?\.(png|jpe?g|mp4)", re.IGNORECASE)
+
+
+def is_snapshot_name(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path``'s file name is one that :func:`snapshot_path` gives (a photo or a recording)."""
+    return _SNAPSHOT_NAME.fullmatch(Path(path).name) is not None
 
 
 @functools.cache

@@ -76,6 +76,25 @@ class FrameSource(Protocol):
     def __iter__(self) -> Iterator[tuple[float, Frame]]: ...
 
 
+@runtime_checkable
+class SeekableSource(FrameSource, Protocol):
+    """A source with a position: a video file.
+
+    ``position_s`` is the time in the file (seconds from its first frame) of the frame ``read``
+    returned last; ``duration_s`` the file's length in seconds (``None`` when unknown).
+    """
+
+    @property
+    def position_s(self) -> float: ...
+
+    @property
+    def duration_s(self) -> float | None: ...
+
+    def seek(self, position_s: float) -> None:
+        """Make the next ``read`` return the frame at ``position_s`` (clipped to the file)."""
+        ...
+
+
 class _SourceBase:
     """Context manager and iteration on top of ``read``/``close``."""
 
@@ -122,8 +141,9 @@ class VideoFileSource(_SourceBase):
     """Frames of a video file in any format OpenCV reads.
 
     ``t_s`` of the n-th delivered frame is ``n / info.fps``. With ``loop`` the file starts over
-    at its end and ``t_s`` keeps increasing across passes, so downstream state sees one
-    continuous stream. A file that reports no frame rate is timed at 30 fps (logged).
+    at its end and ``t_s`` keeps increasing across passes (and across a ``seek``), so downstream
+    state sees one continuous stream; ``position_s`` is the place in the file. A file that
+    reports no frame rate is timed at 30 fps (logged).
 
     Raises:
         SourceError: the file is missing, is not a video OpenCV can read, or has no frame.
@@ -187,6 +207,29 @@ class VideoFileSource(_SourceBase):
         self._index += 1
         self._index_in_pass += 1
         return t_s, frame
+
+    @property
+    def position_s(self) -> float:
+        """Seconds from the file's first frame to the frame read last (0 before the first read)."""
+        return max(0, self._index_in_pass - 1) / self.info.fps
+
+    @property
+    def duration_s(self) -> float | None:
+        """The file's length in seconds, from its frame count (``None`` when unknown)."""
+        count = self.info.frame_count
+        return None if count is None else count / self.info.fps
+
+    def seek(self, position_s: float) -> None:
+        """Make the next ``read`` return the frame nearest ``position_s`` seconds into the file."""
+        if self._cap is None:
+            return
+        count = self.info.frame_count
+        index = max(0, round(position_s * self.info.fps))
+        if count is not None:
+            index = min(index, count - 1)
+        self._pending = None
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        self._index_in_pass = index
 
     def close(self) -> None:
         """Release the file; later reads return ``None``."""

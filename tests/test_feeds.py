@@ -1,23 +1,19 @@
-"""The worker's plain-Python parts: file pacing, the camera grabber, recording cadence, images."""
+"""The live session's plain-Python parts: file pacing, the camera grabber, recording cadence."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PyQt6.QtGui import QColor
 
-from snowcam.resources import assets_dir
+from snowcam.feeds import CameraGrabber, CameraSpec, FilePlayer
+from snowcam.outputs import RecordingOutput, RecordingWriter
 from snowcam.sinks import VideoRecorder
 from snowcam.sources import SourceError, SourceInfo
 from snowcam.types import Frame
-from snowcam.ui.qimage import ndarray_to_qimage
-from snowcam.ui.worker import CameraGrabber, CameraSpec, FilePlayer, RecordingWriter, _Recording
-from tests.ui.support import FakeCamera
+from tests.clips import FakeCamera
 
 FPS = 10.0
 
@@ -95,18 +91,15 @@ class MemoryRecorder:
 
 def test_recording_repeats_frames_to_keep_real_time_and_skips_long_gaps() -> None:
     recorder = MemoryRecorder()
-    writer = RecordingWriter(recorder)  # type: ignore[arg-type]
-    recording = _Recording(writer, fps=10.0, flip=True)
+    recording = RecordingOutput(recorder, fps=10.0)  # type: ignore[arg-type]
     frame = np.zeros((2, 3, 3), np.uint8)
-    frame[:, 0] = 255
     for t_s in (0.0, 0.1, 0.3, 0.32, 0.4):
-        recording.add(frame, t_s)
+        recording.write(frame, t_s)
     assert recording.frames == 5  # 0.0, 0.1, 0.2 (repeat), 0.3, 0.4; 0.32 is not due yet
-    recording.add(frame, 10.0)
+    recording.write(frame, 10.0)
     assert recording.frames == 6, "a 10 s gap is one frame, not 96 copies"
-    writer.finish()
+    assert recording.finish() == recorder.path
     assert len(recorder.frames) == 6
-    assert recorder.frames[0][0, 2, 0] == 255 and recorder.frames[0][0, 0, 0] == 0, "flipped"
 
 
 def test_recording_writer_produces_a_playable_mp4(tmp_path: Path) -> None:
@@ -160,41 +153,3 @@ def test_camera_grabber_reports_a_camera_that_never_opens() -> None:
     grabber.start()
     assert grabber.stop()
     assert events == [("failed", "Camera 3 could not be opened.")]
-
-
-def test_ndarray_to_qimage_keeps_bgr_and_owns_its_pixels() -> None:
-    frame = np.zeros((4, 6, 3), np.uint8)
-    frame[..., 2] = 200  # red in BGR
-    view = frame[:, ::2]  # not contiguous
-    image = ndarray_to_qimage(view)
-    del frame, view
-    assert (image.width(), image.height()) == (3, 4)
-    assert QColor(image.pixel(1, 1)).getRgb()[:3] == (200, 0, 0)
-    with pytest.raises(ValueError, match="H×W×3"):
-        ndarray_to_qimage(np.zeros((4, 6), np.uint8))
-
-
-def test_starting_the_app_does_not_import_tensorflow(tmp_path: Path) -> None:
-    """The real start-up path (pipeline factory included) stays free of TensorFlow."""
-    code = f"""
-import os, sys, time
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
-from PyQt6.QtCore import QSettings
-from PyQt6.QtWidgets import QApplication
-from snowcam.ui.app import AppDeps, create_window
-app = QApplication([])
-store = QSettings({str(tmp_path / "s.ini")!r}, QSettings.Format.IniFormat)
-deps = AppDeps(store=store, camera_lister=lambda: [], watch_cameras=False, thumbnails=False)
-window = create_window({str(assets_dir() / "demo.mp4")!r}, None, deps)
-deadline = time.monotonic() + 10
-while window.last_frame is None and time.monotonic() < deadline:
-    app.processEvents()
-    time.sleep(0.01)
-window.close()
-assert window.last_frame is not None, "no frame"
-assert "tensorflow" not in sys.modules, "TensorFlow was imported"
-print("ok")
-"""
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().endswith("ok")
