@@ -46,7 +46,7 @@ import cv2
 
 from snowcam.captures import render_closeup, square_thumbnail
 from snowcam.feeds import CameraGrabber, CameraSpec, FilePlayer, FileSpec, SourceSpec
-from snowcam.filters import FILTERS, Filter, create_filter, render
+from snowcam.filters import FILTERS, Filter, create_filter, filter_names, render
 from snowcam.filters.selection import Selection
 from snowcam.outputs import Output, RecorderFactory, RecordingOutput, default_recorder
 from snowcam.sinks import SinkError, save_image_atomic, snapshot_path
@@ -322,21 +322,28 @@ class Mailbox:
 
 
 class RateMeter:
-    """Frames per second, smoothed, from the times ``tick`` is called (seconds of ``clock``)."""
+    """Frames per second from the times ``tick`` is called (seconds of ``clock``).
+
+    The interval between ticks is smoothed (an exponential moving average) and ``fps`` is its
+    inverse, so uneven intervals do not inflate the rate.
+    """
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.fps = 0.0
+        self._interval_s: float | None = None
         self._last_s: float | None = None
 
     def reset(self) -> None:
-        self.fps, self._last_s = 0.0, None
+        self.fps, self._interval_s, self._last_s = 0.0, None, None
 
     def tick(self) -> None:
         now = self.clock()
         if self._last_s is not None:
-            rate = 1.0 / max(now - self._last_s, 1e-6)
-            self.fps = rate if self.fps == 0.0 else (1 - RATE_SMOOTHING) * self.fps + RATE_SMOOTHING * rate
+            dt = max(now - self._last_s, 1e-6)
+            previous = self._interval_s
+            self._interval_s = dt if previous is None else previous + RATE_SMOOTHING * (dt - previous)
+            self.fps = 1.0 / self._interval_s
         self._last_s = now
 
 
@@ -777,6 +784,17 @@ class Session:
     def choose(self, name: str) -> None:
         """A plain pick (:meth:`Selection.choose`)."""
         self.set_selection(self.selection.choose(name))
+
+    def choose_only(self, name: str) -> None:
+        """Make ``name`` the only filter on (strengths are kept): stepping through the gallery."""
+        self.set_selection(Selection(strengths=self.selection.strengths).choose(name))
+
+    def step_filter(self, step: int) -> None:
+        """The next (``step`` 1) or previous (-1) filter in gallery order, on its own (``←`` / ``→``)."""
+        names = filter_names()
+        current = self.selection.names[-1] if self.selection.names else "none"
+        index = names.index(current) if current in names else 0
+        self.choose_only(names[(index + step) % len(names)])
 
     def toggle(self, name: str) -> None:
         """Add or remove ``name`` (:meth:`Selection.toggle`)."""

@@ -20,13 +20,15 @@ from types import TracebackType
 from PyQt6.QtCore import QLoggingCategory, QSettings, QTimer
 from PyQt6.QtWidgets import QApplication
 
+from snowcam.outputs import RecorderFactory, default_recorder
 from snowcam.resources import assets_dir
+from snowcam.session import CameraSpec, CaptureSettings, FileSpec, FrameProcessor, Session, SourceSpec
 from snowcam.sources import CameraSource, FrameSource, VideoFileSource
 from snowcam.ui.devices import CameraDevice, CameraWatcher, list_cameras
 from snowcam.ui.main_window import MainWindow
 from snowcam.ui.settings import AppSettings
 from snowcam.ui.theme import app_icon, apply_theme
-from snowcam.ui.worker import CameraSpec, FileSpec, FrameProcessor, FrameWorker, SourceSpec
+from snowcam.ui.worker import SessionWorker
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +63,17 @@ def default_store() -> QSettings:
 class AppDeps:
     """The replaceable parts of the app.
 
-    ``processor_factory`` builds a pipeline (called twice: the live one and the gallery's);
-    ``camera_factory``/``video_factory`` open sources and raise ``SourceError``;
-    ``camera_lister`` names the cameras; ``watch_cameras`` follows plugging and unplugging;
-    ``store`` is where settings live (default: the user's config).
+    ``processor_factory`` builds the pipeline (in the background; frames flow unfiltered until
+    it is ready); ``camera_factory``/``video_factory`` open sources and raise ``SourceError``;
+    ``recorder_factory`` opens a recording's file; ``camera_lister`` names the cameras;
+    ``watch_cameras`` follows plugging and unplugging; ``store`` is where settings live (default:
+    the user's config); ``thumbnails`` turns the gallery's live close-ups on.
     """
 
     processor_factory: Callable[[], FrameProcessor] = default_processor
     camera_factory: Callable[[CameraSpec], FrameSource] = default_camera
     video_factory: Callable[[FileSpec], FrameSource] = default_video
+    recorder_factory: RecorderFactory = default_recorder
     camera_lister: Callable[[], list[CameraDevice]] = list_cameras
     watch_cameras: bool = True
     store: QSettings | None = None
@@ -112,22 +116,27 @@ def create_window(
     deps: AppDeps | None = None,
     launched_s: float | None = None,
 ) -> MainWindow:
-    """Build the worker and the window and open the first source (``QApplication`` must exist)."""
+    """Build the session, its worker and the window; open the first source (needs a ``QApplication``)."""
     deps = deps or AppDeps()
     store = deps.store if deps.store is not None else default_store()
     settings = AppSettings.load(store)
     cameras = deps.camera_lister()
-    worker = FrameWorker(deps.processor_factory, deps.camera_factory, deps.video_factory)
+    capture = CaptureSettings(Path(settings.photo_dir), Path(settings.video_dir), settings.image_format)
+
+    def make_session(on_event, on_shown) -> Session:  # type: ignore[no-untyped-def]
+        return Session(
+            deps.camera_factory,
+            deps.video_factory,
+            capture,
+            on_event=on_event,
+            on_shown=on_shown,
+            recorder_factory=deps.recorder_factory,
+        )
+
+    worker = SessionWorker(make_session, deps.processor_factory)
     watcher = CameraWatcher(deps.camera_lister) if deps.watch_cameras else None
     window = MainWindow(
-        worker,
-        settings,
-        store,
-        cameras,
-        deps.processor_factory if deps.thumbnails else None,
-        deps.demo_clip,
-        launched_s,
-        watcher,
+        worker, settings, store, cameras, deps.demo_clip, launched_s, watcher, closeups=deps.thumbnails
     )
     worker.setParent(window)
     window.start(first_source(video, camera, settings, cameras))

@@ -1,88 +1,102 @@
-"""The main window: widgets wired to the frame worker, the sinks and the settings.
+"""The main window: a view of the live session.
 
-Slots stay short: they forward a user's action to :class:`~snowcam.ui.worker.FrameWorker` or
-to a background job, and show what comes back. Saving a photo and loading thumbnails run on
-an I/O thread, so the window never waits on the disk.
+The window shows what the session reports (its events and shown frames, see
+:mod:`snowcam.ui.worker`) and forwards the user's actions to it; it decodes, saves, flips and
+filters nothing itself. The picture takes the space; the gallery sits beside it, so the window
+fits a laptop screen, and in full screen only the picture shows until the mouse moves.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
 from pathlib import Path
 
-import cv2
 from PyQt6.QtCore import QElapsedTimer, QObject, QSettings, QSize, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PyQt6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PyQt6.QtWidgets import (
+    QApplication,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMenu,
-    QSlider,
+    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from snowcam.filters import FILTERS, create_filter, filter_names
-from snowcam.sinks import SinkError, save_image_atomic, snapshot_path
+from snowcam.captures import read_capture_thumbnail, recent_captures
+from snowcam.filters import FILTERS, filter_names
+from snowcam.filters.selection import Selection
+from snowcam.session import (
+    THUMB_PX,
+    CameraSpec,
+    CaptureSettings,
+    CaptureState,
+    Closeups,
+    CountdownChanged,
+    FileSpec,
+    MirrorChanged,
+    OutputFailed,
+    PhotoFailed,
+    PhotoRefused,
+    PhotoSaved,
+    ProcessingError,
+    ProcessorFailed,
+    RecordingFailed,
+    RecordingSaved,
+    RecordingStarted,
+    SelectionChanged,
+    Session,
+    SessionEvent,
+    Shown,
+    SourceFailed,
+    SourceLost,
+    SourceRecovered,
+    SourceSpec,
+    StateChanged,
+)
 from snowcam.sources import SourceInfo
 from snowcam.types import Frame
 from snowcam.ui import theme
+from snowcam.ui.controls import PlaybackBar, clock_text
 from snowcam.ui.devices import CameraDevice, CameraWatcher
 from snowcam.ui.dialogs import Dialogs
-from snowcam.ui.qimage import ndarray_to_qimage, square_thumbnail
+from snowcam.ui.gallery import FilterGallery, StrengthPanel
+from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.settings import RESOLUTIONS, AppSettings
-from snowcam.ui.thumbnails import render_thumbnails
-from snowcam.ui.widgets import Banner, CaptureStrip, FilterGallery, NoSourcePanel, PreviewWidget, RoundButton
-from snowcam.ui.worker import (
-    CameraSpec,
-    DisplayFrame,
-    FileSpec,
-    FrameWorker,
-    PassThrough,
-    ProcessorFactory,
-    SourceSpec,
-)
+from snowcam.ui.widgets import Banner, CaptureStrip, NoSourcePanel, PreviewWidget, RoundButton
+from snowcam.ui.worker import SessionWorker
 
 logger = logging.getLogger(__name__)
 
-VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv")
-CAPTURE_GLOBS = ("snowcam-*.png", "snowcam-*.jpg", "snowcam-*.jpeg", "snowcam-*.mp4")
+SIDE_PANEL_PX = 300
+# The first window leaves this much of the screen free; it never starts bigger than FIRST_SIZE.
+SCREEN_MARGIN_PX = 48
+FIRST_SIZE = QSize(1180, 780)
+CLOSEUP_INTERVAL_MS = 1200
+CONTROLS_HIDE_MS = 2500
+SEEK_STEP_S = 5.0
 
 
 class _Bridge(QObject):
     """Carries results of background jobs (any thread) to the window (UI thread)."""
 
-    photo_saved = pyqtSignal(str, object)
-    photo_failed = pyqtSignal(str)
-    thumbnails_ready = pyqtSignal(object)
     captures_found = pyqtSignal(object)
-
-
-def _read_thumbnail(path: Path, size_px: int) -> Frame | None:
-    """A square thumbnail of a saved photo or of a video's first frame; ``None`` if unreadable."""
-    if path.suffix.lower() == ".mp4":
-        cap = cv2.VideoCapture(str(path))
-        ok, frame = cap.read()
-        cap.release()
-        image = frame if ok else None
-    else:
-        image = cv2.imread(str(path), cv2.IMREAD_REDUCED_COLOR_4)
-    return None if image is None else square_thumbnail(image, size_px)
-
-
-def _clock_text(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
 class MainWindow(QMainWindow):
@@ -94,18 +108,17 @@ class MainWindow(QMainWindow):
     photo_saved = pyqtSignal(str)
     recording_saved = pyqtSignal(str, int)
     COUNTDOWN_S = 3
-    THUMB_PX = 96
 
     def __init__(
         self,
-        worker: FrameWorker,
+        worker: SessionWorker,
         settings: AppSettings,
         store: QSettings,
         cameras: Sequence[CameraDevice],
-        thumbnail_factory: ProcessorFactory | None,
         demo_clip: Path,
         launched_s: float | None = None,
         watcher: CameraWatcher | None = None,
+        closeups: bool = True,
     ) -> None:
         super().__init__()
         self.worker = worker
@@ -116,34 +129,27 @@ class MainWindow(QMainWindow):
         self.launched_s = launched_s
         self.first_frame_ms: float | None = None
         self.startup_marks_s: dict[str, float] = {}
-        self._thumbnail_factory = thumbnail_factory
         self._names = filter_names()
-        self.active_filters: list[str] = self._valid_filters(settings.filters)
+        self.selection = Selection.from_dict(settings.selection)
+        self.state = CaptureState.NO_SOURCE
         self.spec: SourceSpec | None = None
         self.source_info: SourceInfo | None = None
-        self.last_frame: DisplayFrame | None = None
+        self.last_frame: Shown | None = None
         self.recording_path: Path | None = None
-        self._recording_thumb: Frame | None = None
         self._recording_clock = QElapsedTimer()
-        self._countdown_left: int | None = None
-        self._camera_state = "idle"
-        self._filters_available = True
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snowcam-io")
-        self._thumb_thread: threading.Thread | None = None
+        self._closeups = closeups
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snowcam-captures")
         self._bridge = _Bridge(self)
         self._closing = False
 
         self.setWindowTitle("snowcam")
         self.setAcceptDrops(True)
-        self.resize(1100, 860)
         self._build_actions()
         self._build_ui()
         self._build_menus()
         self._connect()
-        self._sync_filter_widgets()
-        geometry = store.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
+        self._show_selection(self.selection)
+        self._fit_to_screen(store.value("window/geometry"))
         if watcher is not None:
             watcher.changed.connect(self.on_cameras_changed)
             watcher.setParent(self)
@@ -157,6 +163,8 @@ class MainWindow(QMainWindow):
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
         action.setCheckable(checkable)
+        # A checkable item shows a checkmark in menus; an icon would hide it on the dark menu.
+        action.setIconVisibleInMenu(False)
         action.triggered.connect(slot)
         self.addAction(action)
         return action
@@ -170,36 +178,37 @@ class MainWindow(QMainWindow):
         self.act_show_photos = self._action("Show photos", lambda: self.open_capture(self.settings.photo_dir))
         self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
         self.act_retry = self._action("&Try the camera again", self.retry_camera)
-        self.act_mirror = self._action("&Mirror (selfie view)", self.set_mirror, "M", checkable=True)
+        self.act_mirror = self._action("&Mirror the camera (selfie view)", self.set_mirror, "M", True)
         self.act_mirror.setChecked(s.mirror)
         self.act_snapshot = self._action("Take a &photo", self.take_photo, "Space")
         self.act_record = self._action("&Record video", self.toggle_recording, "R")
-        self.act_countdown = self._action("3-second &countdown", self.set_countdown, "T", checkable=True)
+        self.act_countdown = self._action("3-second &countdown", self.set_countdown, "T", True)
         self.act_countdown.setChecked(s.countdown)
-        self.act_as_shown = self._action(
-            "Save pictures as shown (mirrored)", self.set_save_as_shown, checkable=True
-        )
-        self.act_as_shown.setChecked(s.save_as_shown)
         self.format_group = QActionGroup(self)
         self.act_png = self._action("PNG (lossless)", lambda: self.set_image_format("png"), checkable=True)
         self.act_jpg = self._action("JPEG (smaller)", lambda: self.set_image_format("jpg"), checkable=True)
         for act in (self.act_png, self.act_jpg):
             self.format_group.addAction(act)
         (self.act_jpg if s.image_format == "jpg" else self.act_png).setChecked(True)
-        self.act_overlay = self._action("&Stats overlay", self.set_overlay, "F", checkable=True)
+        self.act_overlay = self._action("&Stats overlay", self.set_overlay, "F", True)
         self.act_overlay.setChecked(s.overlay)
-        self.act_pause = self._action("&Pause", self.toggle_pause, "P", checkable=True)
-        self.act_loop = self._action("&Loop", self.set_loop, "L", checkable=True)
+        self.act_pause = self._action("&Pause", self.toggle_pause, "P", True)
+        self.act_loop = self._action("&Loop the video", self.set_loop, "L", True)
         self.act_loop.setChecked(s.loop)
+        self.act_back = self._action("Back 5 s", lambda: self.seek_by(-SEEK_STEP_S), "Shift+Left")
+        self.act_ahead = self._action("Ahead 5 s", lambda: self.seek_by(SEEK_STEP_S), "Shift+Right")
         self.act_next = self._action("&Next filter", lambda: self.cycle_filter(1), "Right")
         self.act_prev = self._action("P&revious filter", lambda: self.cycle_filter(-1), "Left")
-        self.act_fullscreen = self._action("&Full screen", self.toggle_fullscreen, "F11", checkable=True)
+        self.act_next_group = self._action("Next group", lambda: self.gallery.step_group(1), "Down")
+        self.act_prev_group = self._action("Previous group", lambda: self.gallery.step_group(-1), "Up")
+        self.act_none = self._action("&No filter", lambda: self.worker.request(Session.choose, "none"), "0")
+        self.act_less = self._action("Less (strength)", lambda: self.change_strength(-1), "[")
+        self.act_more = self._action("More (strength)", lambda: self.change_strength(1), "]")
+        self.act_fullscreen = self._action("&Full screen", self.toggle_fullscreen, "F11", True)
         self.act_escape = self._action("Cancel", self.on_escape, "Esc")
-        self.filter_actions: dict[str, QAction] = {}
-        for i, name in enumerate(self._names):
-            key = str(i + 1) if i < 9 else None
-            act = self._action(FILTERS[name].title, lambda _=False, n=name: self.choose_filter(n), key, True)
-            self.filter_actions[name] = act
+        for n in range(1, 10):
+            self._action(f"Filter {n}", lambda _=False, n=n: self.pick_number(n, False), str(n))
+            self._action(f"Combine {n}", lambda _=False, n=n: self.pick_number(n, True), f"Ctrl+{n}")
 
     def _toggle_button(self, icon_name: str, text: str, action: QAction) -> QToolButton:
         button = QToolButton()
@@ -214,49 +223,35 @@ class MainWindow(QMainWindow):
         button.setToolTip(f"{action.text().replace('&', '')} ({action.shortcut().toString()})")
         return button
 
-    def _build_ui(self) -> None:
-        central = QWidget()
-        central.setObjectName("central")
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(0)
-
+    def _build_top_bar(self) -> QWidget:
         top = QWidget()
         top.setObjectName("topBar")
-        top_row = QHBoxLayout(top)
-        top_row.setContentsMargins(12, 8, 12, 8)
-        top_row.setSpacing(8)
+        row = QHBoxLayout(top)
+        row.setContentsMargins(10, 6, 10, 6)
+        row.setSpacing(8)
         self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(230)
+        self.source_combo.setMinimumWidth(180)
         self.source_combo.setToolTip("Camera or video to show")
         self.resolution_combo = QComboBox()
         self.resolution_combo.setToolTip("Camera resolution")
         for combo in (self.source_combo, self.resolution_combo):
             combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             combo.setCursor(Qt.CursorShape.PointingHandCursor)
-        # Replay controls take the resolution's place while a video file plays.
-        self.playback_bar = QWidget()
-        play_row = QHBoxLayout(self.playback_bar)
-        play_row.setContentsMargins(0, 0, 0, 0)
-        play_row.setSpacing(8)
         self.act_pause.setIcon(theme.icon("pause"))
         self.pause_button = QToolButton()
         self.pause_button.setObjectName("toggle")
         self.pause_button.setDefaultAction(self.act_pause)
         self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pause_button.setToolTip("Pause / play (P)")
-        self.position_label = QLabel()
-        self.position_label.setObjectName("dim")
-        self.position_label.setMinimumWidth(96)
         self.loop_button = self._toggle_button("loop", "Loop", self.act_loop)
-        play_row.addWidget(self.pause_button)
-        play_row.addWidget(self.position_label)
-        play_row.addWidget(self.loop_button)
+        # Replay controls take the resolution's place while a video file plays.
+        self.playback_bar = PlaybackBar(self.pause_button, self.loop_button)
         self.playback_bar.hide()
-        top_row.addWidget(self.source_combo)
-        top_row.addWidget(self.resolution_combo)
-        top_row.addWidget(self.playback_bar)
-        top_row.addStretch(1)
+        row.addWidget(self.source_combo)
+        row.addWidget(self.resolution_combo)
+        row.addWidget(self.playback_bar, 1)
+        self.top_stretch = QWidget()
+        row.addWidget(self.top_stretch, 1)
         self.mirror_button = self._toggle_button("mirror", "Mirror", self.act_mirror)
         self.countdown_button = self._toggle_button("timer", "3 s", self.act_countdown)
         self.overlay_button = self._toggle_button("stats", "Stats", self.act_overlay)
@@ -268,52 +263,14 @@ class MainWindow(QMainWindow):
         self.capture_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.capture_menu_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for b in (self.mirror_button, self.countdown_button, self.overlay_button, self.capture_menu_button):
-            top_row.addWidget(b)
-        column.addWidget(top)
+            row.addWidget(b)
+        return top
 
-        stage = QWidget()
-        stage_column = QVBoxLayout(stage)
-        stage_column.setContentsMargins(12, 8, 12, 8)
-        stage_column.setSpacing(8)
-        self.banner = Banner()
-        self.preview = PreviewWidget()
-        self.no_source = NoSourcePanel()
-        self.stack = QStackedWidget()
-        self.stack.addWidget(self.preview)
-        self.stack.addWidget(self.no_source)
-        stage_column.addWidget(self.banner)
-        stage_column.addWidget(self.stack, 1)
-        column.addWidget(stage, 1)
-
+    def _build_controls(self) -> QWidget:
         bottom = QWidget()
         bottom.setObjectName("bottomBar")
-        bottom_column = QVBoxLayout(bottom)
-        bottom_column.setContentsMargins(12, 6, 12, 8)
-        bottom_column.setSpacing(4)
-        self.gallery = FilterGallery([(n, FILTERS[n].title) for n in self._names])
-        bottom_column.addWidget(self.gallery)
-        self.strength_row = QWidget()
-        strength_layout = QHBoxLayout(self.strength_row)
-        strength_layout.setContentsMargins(0, 0, 0, 0)
-        self.strength_label = QLabel()
-        self.strength_label.setObjectName("dim")
-        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
-        self.strength_slider.setRange(0, 100)
-        self.strength_slider.setFixedWidth(260)
-        self.strength_slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.strength_value = QLabel()
-        self.strength_value.setObjectName("dim")
-        self.strength_value.setFixedWidth(36)
-        strength_layout.addStretch(1)
-        strength_layout.addWidget(self.strength_label)
-        strength_layout.addWidget(self.strength_slider)
-        strength_layout.addWidget(self.strength_value)
-        strength_layout.addStretch(1)
-        self.strength_row.setFixedHeight(26)
-        bottom_column.addWidget(self.strength_row)
-
-        controls = QGridLayout()
-        controls.setContentsMargins(0, 4, 0, 0)
+        controls = QGridLayout(bottom)
+        controls.setContentsMargins(10, 4, 10, 4)
         self.captures = CaptureStrip()
         self.shutter = RoundButton("shutter")
         self.shutter.setToolTip("Take a photo (Space)")
@@ -325,25 +282,79 @@ class MainWindow(QMainWindow):
         center.addWidget(self.shutter)
         center.addWidget(self.record_button)
         center.addStretch(1)
-        self.hint_label = QLabel("Space photo · R record · ←/→ filters · F stats")
+        self.hint_label = QLabel("Space photo · R record\n←/→ filters · [ ] strength")
         self.hint_label.setObjectName("dim")
         self.hint_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # The hint gives way first when the window is narrow.
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hint_label.setMinimumWidth(0)
         controls.addWidget(self.captures, 0, 0)
         controls.addLayout(center, 0, 1)
         controls.addWidget(self.hint_label, 0, 2)
         for col in range(3):
             controls.setColumnStretch(col, 1)
-        bottom_column.addLayout(controls)
-        column.addWidget(bottom)
+        return bottom
 
+    def _build_side_panel(self) -> QWidget:
+        side = QWidget()
+        side.setObjectName("bottomBar")
+        side.setFixedWidth(SIDE_PANEL_PX)
+        column = QVBoxLayout(side)
+        column.setContentsMargins(10, 8, 10, 8)
+        column.setSpacing(6)
+        self.gallery = FilterGallery([(n, FILTERS[n].title, FILTERS[n].group) for n in self._names])
+        self.strengths = StrengthPanel()
+        self.strengths.hide()
+        column.addWidget(self.gallery, 1)
+        column.addWidget(self.strengths)
+        return side
+
+    def _build_ui(self) -> None:
+        central = QWidget()
+        central.setObjectName("central")
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.top_bar = self._build_top_bar()
+        column.addWidget(self.top_bar)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        left = QVBoxLayout()
+        left.setSpacing(0)
+        stage = QWidget()
+        stage_column = QVBoxLayout(stage)
+        stage_column.setContentsMargins(8, 6, 8, 6)
+        stage_column.setSpacing(6)
+        self.banner = Banner()
+        self.preview = PreviewWidget()
+        self.no_source = NoSourcePanel()
+        # Its message is laid out for 520 px but must not hold the whole window that wide.
+        self.no_source.setMinimumSize(320, 240)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.preview)
+        self.stack.addWidget(self.no_source)
+        stage_column.addWidget(self.banner)
+        stage_column.addWidget(self.stack, 1)
+        left.addWidget(stage, 1)
+        self.controls = self._build_controls()
+        left.addWidget(self.controls)
+        body.addLayout(left, 1)
+        self.side_panel = self._build_side_panel()
+        body.addWidget(self.side_panel)
+        column.addLayout(body, 1)
         self.setCentralWidget(central)
         self.statusBar().setSizeGripEnabled(False)
         self._tick = QTimer(self)
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._on_tick)
-        self._countdown_timer = QTimer(self)
-        self._countdown_timer.setInterval(1000)
-        self._countdown_timer.timeout.connect(self._countdown_step)
+        self._closeup_timer = QTimer(self)
+        self._closeup_timer.setInterval(CLOSEUP_INTERVAL_MS)
+        self._closeup_timer.timeout.connect(self._request_closeups)
+        self._chrome_timer = QTimer(self)
+        self._chrome_timer.setSingleShot(True)
+        self._chrome_timer.setInterval(CONTROLS_HIDE_MS)
+        self._chrome_timer.timeout.connect(lambda: self._set_chrome_visible(not self.isFullScreen()))
         self._fill_source_combo()
         self._fill_resolution_combo()
 
@@ -361,93 +372,80 @@ class MainWindow(QMainWindow):
         capture_menu.addActions([self.act_snapshot, self.act_record])
         capture_menu.addSeparator()
         capture_menu.addAction(self.act_countdown)
-        settings_menu = QMenu("Saving", self)
-        settings_menu.addActions([self.act_png, self.act_jpg])
-        settings_menu.addSeparator()
-        settings_menu.addAction(self.act_as_shown)
-        settings_menu.addSeparator()
-        settings_menu.addActions([self.act_photo_dir, self.act_video_dir, self.act_show_photos])
-        capture_menu.addMenu(settings_menu)
-        self.capture_menu_button.setMenu(settings_menu)
+        saving = QMenu("Saving", self)
+        saving.addActions([self.act_png, self.act_jpg])
+        saving.addSeparator()
+        saving.addActions([self.act_photo_dir, self.act_video_dir, self.act_show_photos])
+        capture_menu.addMenu(saving)
+        self.capture_menu_button.setMenu(saving)
         filters_menu = bar.addMenu("Fi&lters")
-        filters_menu.addActions(list(self.filter_actions.values()))
-        filters_menu.addSeparator()
-        filters_menu.addActions([self.act_prev, self.act_next])
+        filters_menu.addActions([self.act_none, self.act_prev, self.act_next])
+        filters_menu.addActions([self.act_prev_group, self.act_next_group, self.act_less, self.act_more])
         view_menu = bar.addMenu("&View")
-        view_menu.addActions([self.act_overlay, self.act_fullscreen])
+        view_menu.addActions([self.act_mirror, self.act_overlay, self.act_fullscreen])
         view_menu.addSeparator()
-        view_menu.addActions([self.act_pause, self.act_loop])
-
-    def _fill_camera_menu(self) -> None:
-        self.camera_menu.clear()
-        group = QActionGroup(self.camera_menu)
-        for device in self.cameras:
-            act = self.camera_menu.addAction(device.name)
-            act.setCheckable(True)
-            act.setChecked(isinstance(self.spec, CameraSpec) and self.spec.index == device.index)
-            act.triggered.connect(lambda _=False, d=device: self.open_camera(d.index))
-            group.addAction(act)
-        if not self.cameras:
-            self.camera_menu.addAction("No camera found").setEnabled(False)
-        self.camera_menu.addSeparator()
-        self.camera_menu.addActions([self.act_retry, self.act_mirror])
+        view_menu.addActions([self.act_pause, self.act_loop, self.act_back, self.act_ahead])
 
     def _connect(self) -> None:
         w = self.worker
         w.frame_ready.connect(self.on_frame_ready)
-        w.source_opened.connect(self.on_source_opened)
-        w.source_failed.connect(self.on_source_failed)
-        w.source_lost.connect(self.on_source_lost)
-        w.source_recovered.connect(self.on_source_recovered)
-        w.playback_finished.connect(self.on_playback_finished)
-        w.processor_failed.connect(self.on_processor_failed)
-        w.processing_error.connect(lambda msg: self.banner.show_message(msg, "error", timeout_ms=10000))
-        w.recording_started.connect(self.on_recording_started)
-        w.recording_saved.connect(self.on_recording_saved)
-        w.recording_failed.connect(self.on_recording_failed)
-        self._bridge.photo_saved.connect(self.on_photo_saved)
-        self._bridge.photo_failed.connect(self.on_photo_failed)
-        self._bridge.thumbnails_ready.connect(self.on_thumbnails_ready)
+        w.event.connect(self.on_event)
         self._bridge.captures_found.connect(self.on_captures_found)
         self.preview.first_frame_shown.connect(self.on_first_frame_shown)
-        self.gallery.chosen.connect(self.choose_filter)
-        self.strength_slider.valueChanged.connect(self.on_strength_changed)
+        self.preview.mouse_moved.connect(self.on_mouse_moved)
+        self.gallery.chosen.connect(self.on_gallery_chosen)
+        self.gallery.group_shown.connect(lambda _group: self._request_closeups())
+        self.strengths.changed.connect(lambda name, value: w.request(Session.set_strength, name, value))
         self.shutter.clicked.connect(self.take_photo)
         self.record_button.clicked.connect(self.toggle_recording)
         self.captures.opened.connect(self.open_capture)
         self.captures.folder_requested.connect(lambda: self.open_capture(self.settings.photo_dir))
         self.source_combo.activated.connect(self.on_source_combo)
         self.resolution_combo.activated.connect(self.on_resolution_combo)
+        self.playback_bar.seek_requested.connect(lambda s: w.request(Session.seek, s))
         self.no_source.open_button.clicked.connect(self.ask_open_video)
         self.no_source.demo_button.clicked.connect(self.play_demo)
         self.no_source.retry_button.clicked.connect(self.retry_camera)
 
+    def _fit_to_screen(self, geometry: object) -> None:
+        """Restore the last geometry, or open at a size that leaves room on the available screen."""
+        screen = self.screen() or QApplication.primaryScreen()
+        available = screen.availableGeometry().size() if screen is not None else FIRST_SIZE
+        largest = QSize(available.width() - SCREEN_MARGIN_PX, available.height() - SCREEN_MARGIN_PX)
+        if geometry is not None and self.restoreGeometry(geometry):
+            self.resize(self.size().boundedTo(available))
+            return
+        self.resize(FIRST_SIZE.boundedTo(largest).expandedTo(self.minimumSizeHint()))
+
     # --- starting and sources ------------------------------------------------------------
 
     def start(self, spec: SourceSpec) -> None:
-        """Open ``spec``, start the worker and, in the background, the recent captures."""
+        """Give the session its settings, start it on ``spec``, and find the recent captures."""
+        w = self.worker
+        w.request(Session.set_selection, self.selection)
+        w.request(Session.set_mirror, self.settings.mirror)
+        w.request(Session.set_loop, self.settings.loop)
+        self._push_capture()
         self.open_source(spec)
-        self.worker.set_filters(self._build_filters())
-        self.worker.set_mirror(self.settings.mirror)
-        self.worker.start()
+        w.start()
         self._tick.start()
+        if self._closeups:
+            self._closeup_timer.start()
         self._io.submit(self._find_captures)
-        # Thumbnails start once the first frame is up (or soon after), not to slow that frame down.
-        QTimer.singleShot(1500, self._start_thumbnails)
 
     def open_source(self, spec: SourceSpec) -> None:
-        if isinstance(spec, CameraSpec):
-            self._camera_state = "opening"
-            if not self.preview.has_image() or self.stack.currentWidget() is self.no_source:
-                self.preview.clear_image(f"Opening {spec.label}…")
-                self.stack.setCurrentWidget(self.preview)
-        self.worker.open_source(spec)
+        if isinstance(spec, CameraSpec) and (
+            not self.preview.has_image() or self.stack.currentWidget() is self.no_source
+        ):
+            self.preview.clear_image(f"Opening {spec.label}…")
+            self.stack.setCurrentWidget(self.preview)
+        self.worker.request(Session.open, spec)
 
     def open_camera(self, index: int | None = None) -> None:
         index = self.settings.camera_index if index is None else index
-        name = next((d.name for d in self.cameras if d.index == index), "")
+        spec = next((c for c in self._camera_entries() if c.index == index), None)
         width, height = self.settings.resolution
-        self.open_source(CameraSpec(index, width, height, name=name))
+        self.open_source(CameraSpec(index, width, height, name=spec.name if spec else ""))
 
     def open_video(self, path: str | Path, name: str = "") -> None:
         self.open_source(FileSpec(Path(path), self.settings.loop, name))
@@ -456,8 +454,8 @@ class MainWindow(QMainWindow):
         self.open_video(self.demo_clip, "Demo clip")
 
     def retry_camera(self) -> None:
-        if self._camera_state == "lost":
-            self.worker.retry_camera()
+        if self.state is CaptureState.LOST:
+            self.worker.request(Session.retry_camera)
             self.statusBar().showMessage("Trying to reconnect the camera…", 3000)
         else:
             self.open_camera()
@@ -470,17 +468,104 @@ class MainWindow(QMainWindow):
             self._save_settings()
             self.open_video(path)
 
-    def on_source_opened(self, spec: SourceSpec, info: SourceInfo) -> None:
+    def _camera_entries(self) -> list[CameraSpec]:
+        """The cameras the selector and the Camera menu offer, with one label each."""
+        width, height = self.settings.resolution
+        entries = [CameraSpec(d.index, width, height, name=d.name) for d in self.cameras]
+        current = self.spec if isinstance(self.spec, CameraSpec) else None
+        if current is not None and all(e.index != current.index for e in entries):
+            entries.insert(0, current)
+        if not entries:
+            entries.append(CameraSpec(self.settings.camera_index, width, height))
+        return entries
+
+    # --- session events ------------------------------------------------------------------
+
+    def on_event(self, event: SessionEvent) -> None:
+        """Show what the session reports (runs on the UI thread)."""
+        if self._closing and not isinstance(event, RecordingSaved | RecordingFailed):
+            return
+        match event:
+            case StateChanged():
+                self.on_state_changed(event)
+            case SourceFailed(spec=spec, message=message):
+                self.on_source_failed(spec, message)
+            case SourceLost(message=message):
+                self.preview.set_dim_message("Camera disconnected\nReconnecting…")
+                self.banner.show_message(message, "warning", ("Retry now", self.retry_camera))
+                self.banner.setProperty("source_error", True)
+            case SourceRecovered():
+                self.preview.set_dim_message(None)
+                self.banner.show_message("The camera is back.", "info", timeout_ms=3000)
+                self.banner.setProperty("source_error", False)
+            case SelectionChanged(selection=selection):
+                self._show_selection(selection)
+                self.settings.selection = selection.to_dict()
+                self._save_settings()
+            case MirrorChanged(mirror=mirror, applies=applies):
+                self.act_mirror.setChecked(mirror)
+                is_file = isinstance(self.spec, FileSpec)
+                self.act_mirror.setEnabled(applies or not is_file)
+                self.mirror_button.setToolTip(
+                    "Video files play as recorded; the mirror applies to cameras (M)"
+                    if is_file
+                    else "Mirror the camera picture like a selfie; photos and videos are saved as shown (M)"
+                )
+            case CountdownChanged(seconds_left=left):
+                self.preview.set_countdown(left)
+                self.shutter.set_active(left is not None)
+            case PhotoSaved(path=path, thumbnail=thumb):
+                self.preview.flash()
+                self.captures.add(path, ndarray_to_qimage(thumb))
+                self.statusBar().showMessage(f"Saved {path}", 5000)
+                self.photo_saved.emit(str(path))
+            case PhotoFailed(message=message):
+                self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), 15000)
+            case PhotoRefused(message=message):
+                self.statusBar().showMessage(message, 3000)
+            case RecordingStarted(path=path):
+                self.on_recording_started(path)
+            case RecordingSaved():
+                self.on_recording_saved(event)
+            case RecordingFailed(message=message):
+                self._recording_ended()
+                self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), 15000)
+            case ProcessorFailed(message=message):
+                self.on_processor_failed(message)
+            case ProcessingError(message=message) | OutputFailed(message=message):
+                self.banner.show_message(message, "error", timeout_ms=10000)
+            case Closeups(images=images):
+                for name, image in images.items():
+                    self.gallery.set_thumbnail(name, ndarray_to_qimage(image))
+
+    def on_state_changed(self, event: StateChanged) -> None:
+        previous, self.state = self.state, event.state
+        spec, info = event.spec, event.info
+        if event.state is CaptureState.OPENING:
+            self.spec = spec
+            self._fill_source_combo()
+            self._fill_camera_menu()
+            return
+        resumed = previous in (CaptureState.LOST, CaptureState.PAUSED, CaptureState.ENDED, CaptureState.LIVE)
+        if event.state is CaptureState.LIVE and (not resumed or spec != self.spec):
+            self.on_source_opened(spec, info)
+        paused = event.state in (CaptureState.PAUSED, CaptureState.ENDED)
+        self.act_pause.setChecked(paused)
+        self.act_pause.setIcon(theme.icon("play" if paused else "pause"))
+        self.preview.set_paused(event.state is CaptureState.PAUSED)
+        if event.state is CaptureState.ENDED:
+            self.statusBar().showMessage("End of the video: press P to play it again.", 5000)
+
+    def on_source_opened(self, spec: SourceSpec | None, info: SourceInfo | None) -> None:
+        if spec is None or info is None:
+            return
         self.spec, self.source_info = spec, info
         self.setWindowTitle(f"{spec.label} – snowcam")
         is_file = isinstance(spec, FileSpec)
         if isinstance(spec, CameraSpec):
-            self._camera_state = "live"
             self.settings.camera_index = spec.index
             self.settings.camera_name = spec.name
             self._save_settings()
-        else:
-            self._camera_state = "idle"
         if self.banner.property("source_error"):
             self.banner.dismiss()
             self.banner.setProperty("source_error", False)
@@ -489,11 +574,8 @@ class MainWindow(QMainWindow):
         if not self.preview.has_image():
             self.preview.clear_image(f"Starting {spec.label}…")
         self.playback_bar.setVisible(is_file)
+        self.top_stretch.setVisible(not is_file)
         self.resolution_combo.setVisible(not is_file)
-        self.act_pause.setChecked(False)
-        self.act_pause.setIcon(theme.icon("pause"))
-        self.preview.set_paused(False)
-        self.act_mirror.setEnabled(not is_file)
         self._fill_source_combo()
         self._fill_camera_menu()
         self.statusBar().showMessage(f"{spec.label} · {info.width}×{info.height} · {info.fps:.0f} fps", 6000)
@@ -501,15 +583,16 @@ class MainWindow(QMainWindow):
     def on_source_failed(self, spec: SourceSpec, message: str) -> None:
         logger.warning("Could not open %s: %s", spec.label, message)
         if isinstance(spec, CameraSpec):
-            self._camera_state = "failed"
             self.spec = spec
             self.last_frame = None
-            self.no_source.set_message("No camera", message)
+            self.no_source.set_message(f"{spec.label} is not available", message)
             self.stack.setCurrentWidget(self.no_source)
             self.preview.clear_image("")
             self.playback_bar.hide()
+            self.top_stretch.show()
             self.resolution_combo.show()
             self._fill_source_combo()
+            self._fill_camera_menu()
             return
         self.banner.show_message(message, "error", timeout_ms=15000)
         self.banner.setProperty("source_error", True)
@@ -518,44 +601,35 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.no_source)
         self._fill_source_combo()
 
-    def on_source_lost(self, message: str) -> None:
-        self._camera_state = "lost"
-        self.preview.set_dim_message("Camera disconnected\nReconnecting…")
-        self.banner.show_message(message, "warning", ("Retry now", self.worker.retry_camera))
-        self.banner.setProperty("source_error", True)
-
-    def on_source_recovered(self, info: SourceInfo) -> None:
-        self.source_info = info
-        self._camera_state = "live"
-        self.preview.set_dim_message(None)
-        self.banner.show_message("The camera is back.", "info", timeout_ms=3000)
-        self.banner.setProperty("source_error", False)
-
-    def on_playback_finished(self) -> None:
-        self.act_pause.setChecked(True)
-        self.preview.set_paused(True)
-        self.act_pause.setIcon(theme.icon("play"))
-        self.statusBar().showMessage("End of the video: press P to play it again.", 5000)
-
     def on_cameras_changed(self, cameras: list[CameraDevice]) -> None:
         added = len(cameras) > len(self.cameras)
         self.cameras = list(cameras)
         self._fill_source_combo()
         self._fill_resolution_combo()
         self._fill_camera_menu()
-        if added and self._camera_state == "failed" and self.stack.currentWidget() is self.no_source:
+        if added and self.state is CaptureState.FAILED and self.stack.currentWidget() is self.no_source:
             self.open_camera(self.settings.camera_index)
-        elif self._camera_state == "lost":
-            self.worker.retry_camera()
+        elif self.state is CaptureState.LOST:
+            self.worker.request(Session.retry_camera)
+
+    def _fill_camera_menu(self) -> None:
+        self.camera_menu.clear()
+        group = QActionGroup(self.camera_menu)
+        for camera in self._camera_entries():
+            act = self.camera_menu.addAction(camera.label)
+            act.setCheckable(True)
+            act.setChecked(isinstance(self.spec, CameraSpec) and self.spec.index == camera.index)
+            act.triggered.connect(lambda _=False, i=camera.index: self.open_camera(i))
+            group.addAction(act)
+        self.camera_menu.addSeparator()
+        self.camera_menu.addActions([self.act_retry, self.act_mirror])
 
     def _fill_source_combo(self) -> None:
         combo = self.source_combo
         combo.blockSignals(True)
         combo.clear()
-        for device in self.cameras:
-            combo.addItem(theme.icon("camera"), device.name, ("camera", device.index))
-        if not self.cameras:
-            combo.addItem(theme.icon("camera"), "Camera 0", ("camera", 0))
+        for camera in self._camera_entries():
+            combo.addItem(theme.icon("camera"), camera.label, ("camera", camera.index))
         if isinstance(self.spec, FileSpec):
             combo.addItem(theme.icon("film"), self.spec.label, ("file", str(self.spec.path)))
         combo.insertSeparator(combo.count())
@@ -605,8 +679,13 @@ class MainWindow(QMainWindow):
     def dragEnterEvent(self, event: QDragEnterEvent | None) -> None:
         if event is not None and self._dropped_file(event) is not None:
             event.acceptProposedAction()
+            self.preview.set_drop_hint(True)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent | None) -> None:
+        self.preview.set_drop_hint(False)
 
     def dropEvent(self, event: QDropEvent | None) -> None:
+        self.preview.set_drop_hint(False)
         path = self._dropped_file(event) if event is not None else None
         if path is not None:
             event.acceptProposedAction()  # type: ignore[union-attr]
@@ -629,9 +708,9 @@ class MainWindow(QMainWindow):
         if frame is None or self._closing:
             return
         self.last_frame = frame
-        self.preview.show_image(ndarray_to_qimage(frame.result.output), frame.ready_s)
-        if isinstance(self.spec, FileSpec):
-            self._update_position(frame.result.t_s)
+        self.preview.show_image(ndarray_to_qimage(frame.view), frame.ready_s)
+        if frame.position_s is not None:
+            self.playback_bar.set_position(frame.position_s, frame.duration_s)
 
     def on_first_frame_shown(self) -> None:
         if self.launched_s is None:
@@ -646,21 +725,9 @@ class MainWindow(QMainWindow):
             "First frame on screen %.0f ms after launch (%s ms)", self.first_frame_ms, ", ".join(parts)
         )
 
-    def _update_position(self, t_s: float) -> None:
-        info = self.source_info
-        if info is None:
-            return
-        total = (info.frame_count or 0) / info.fps if info.fps else 0.0
-        position = t_s % total if total > 0 else t_s
-        text = _clock_text(position)
-        if total > 0:
-            text += f" / {_clock_text(total)}"
-        if text != self.position_label.text():
-            self.position_label.setText(text)
-
     def _on_tick(self) -> None:
         if self.recording_path is not None:
-            self.preview.set_recording(f"REC  {_clock_text(self._recording_clock.elapsed() / 1000.0)}")
+            self.preview.set_recording(f"REC  {clock_text(self._recording_clock.elapsed() / 1000.0)}")
         if self.act_overlay.isChecked():
             self.preview.set_stats_lines(self._stats_lines())
 
@@ -672,8 +739,9 @@ class MainWindow(QMainWindow):
         frame = self.last_frame
         if frame is None:
             return lines
-        h, w = frame.result.output.shape[:2]
-        lines.append(f"process  {frame.processed_fps:5.1f} fps   dropped {frame.dropped}")
+        h, w = frame.view.shape[:2]
+        lines.append(f"process  {frame.processed_fps:5.1f} fps")
+        lines.append(f"skipped  {frame.skipped} frames (left out to stay live)")
         lines.append(f"{w}×{h}   faces {len(frame.result.faces)}")
         for stage, ms in frame.result.stage_ms.items():
             lines.append(f"{stage.removeprefix('filter:'):<14}{ms:6.1f} ms")
@@ -681,185 +749,70 @@ class MainWindow(QMainWindow):
 
     # --- filters -------------------------------------------------------------------------
 
-    def _valid_filters(self, names: Sequence[str]) -> list[str]:
-        chosen = [n for n in self._names if n in names and n != "none"]
-        return chosen or ["none"]
+    @property
+    def active_filters(self) -> list[str]:
+        """The filters on, as the session last reported them (``["none"]`` when none)."""
+        return list(self.selection.names) or ["none"]
 
-    def _strength(self, name: str) -> float | None:
-        info = FILTERS[name]
-        if not info.has_strength:
-            return None
-        return self.settings.strengths.get(name, info.default_strength)
-
-    def _build_filters(self) -> list[object]:
-        return [create_filter(n, self._strength(n)) for n in self.active_filters]
-
-    def choose_filter(self, name: str, combine: bool = False) -> None:
-        """Make ``name`` the only filter, or with ``combine`` add or remove it from the active ones."""
-        if name not in FILTERS:
-            return
-        if combine and name != "none":
-            active = set(self.active_filters) - {"none"}
-            active ^= {name}
-            self.active_filters = self._valid_filters(sorted(active))
+    def on_gallery_chosen(self, name: str, combine: bool) -> None:
+        """Ctrl+click combines; a plain click picks (on an active tile: turns it off)."""
+        if combine or (name != "none" and self.selection.is_active(name)):
+            self.worker.request(Session.toggle, name)
         else:
-            self.active_filters = [name]
-        self.worker.set_filters(self._build_filters())
-        self.settings.filters = tuple(self.active_filters)
-        self._save_settings()
-        self._sync_filter_widgets()
-        titles = " + ".join(FILTERS[n].title for n in self.active_filters)
-        self.statusBar().showMessage(titles, 2000)
+            self.worker.request(Session.choose, name)
+
+    def pick_number(self, n: int, combine: bool) -> None:
+        """Key ``n`` (1–9): the n-th filter of the group shown, as a click on its tile."""
+        names = self.gallery.visible_names()
+        if 1 <= n <= len(names):
+            self.on_gallery_chosen(names[n - 1], combine)
 
     def cycle_filter(self, step: int) -> None:
-        current = self.active_filters[-1]
-        index = (self._names.index(current) + step) % len(self._names)
-        self.choose_filter(self._names[index])
+        """The next or previous filter in gallery order, on its own."""
+        self.worker.request(Session.step_filter, step)
 
-    def on_strength_changed(self, value: int) -> None:
-        name = next((n for n in self.active_filters if FILTERS[n].has_strength), None)
-        if name is None:
-            return
-        self.settings.strengths[name] = value / 100.0
-        self.strength_value.setText(f"{value}%")
-        self.worker.set_filters(self._build_filters())
-        self._save_settings()
+    def change_strength(self, steps: int) -> None:
+        self.worker.request(Session.change_strength, steps)
 
-    def _sync_filter_widgets(self) -> None:
-        self.gallery.set_active(self.active_filters)
-        for name, act in self.filter_actions.items():
-            act.setChecked(name in self.active_filters)
-        strong = next((n for n in self.active_filters if FILTERS[n].has_strength), None)
-        self.strength_slider.setVisible(strong is not None)
-        self.strength_label.setVisible(strong is not None)
-        self.strength_value.setVisible(strong is not None)
-        if strong is not None:
-            value = round((self._strength(strong) or 0.0) * 100)
-            self.strength_label.setText(FILTERS[strong].title)
-            self.strength_slider.blockSignals(True)
-            self.strength_slider.setValue(value)
-            self.strength_slider.blockSignals(False)
-            self.strength_value.setText(f"{value}%")
+    def _show_selection(self, selection: Selection) -> None:
+        self.selection = selection
+        self.gallery.set_active(selection.names)
+        self.strengths.set_entries(
+            [(n, FILTERS[n].title, selection.strength(n)) for n in selection.names if FILTERS[n].has_strength]
+        )
+        titles = " + ".join(FILTERS[n].title for n in selection.names) or "No filter"
+        self.statusBar().showMessage(titles, 2000)
 
-    def _start_thumbnails(self) -> None:
-        if self._thumbnail_factory is None or self._thumb_thread is not None or self._closing:
-            return
-        factory, names = self._thumbnail_factory, list(self._names)
-
-        def job() -> None:
-            try:
-                processor = factory()
-            except Exception:
-                # Without the model the tiles still show the demo face, unfiltered.
-                processor = PassThrough()
-            try:
-                thumbs = render_thumbnails(
-                    processor, self.demo_clip, names, self._strength, self.THUMB_PX * 2
-                )
-            except Exception:
-                logger.exception("The gallery thumbnails could not be rendered")
-                return
-            self._bridge.thumbnails_ready.emit(thumbs)
-
-        self._thumb_thread = threading.Thread(target=job, name="snowcam-thumbnails", daemon=True)
-        self._thumb_thread.start()
-
-    def on_thumbnails_ready(self, thumbs: dict[str, Frame]) -> None:
-        for name, image in thumbs.items():
-            self.gallery.set_thumbnail(name, ndarray_to_qimage(image))
+    def _request_closeups(self) -> None:
+        if self._closeups and self.isVisible() and self.side_panel.isVisible():
+            self.worker.request(Session.request_closeups, self.gallery.visible_names())
 
     def on_processor_failed(self, message: str) -> None:
-        self._filters_available = False
         self.banner.show_message(
             f"Filters are off because the face model could not be loaded: {message}", "warning"
         )
         self.gallery.setEnabled(False)
         self.gallery.setToolTip(f"Filters are off: {message}")
-        self.strength_row.setEnabled(False)
+        self.strengths.setEnabled(False)
 
-    # --- photos --------------------------------------------------------------------------
+    # --- photos and recordings -----------------------------------------------------------
 
     def take_photo(self) -> None:
-        """Snap now, or after the countdown when it is on; pressing again during it cancels."""
-        if self._countdown_left is not None:
-            self._cancel_countdown()
-            return
-        if self.last_frame is None:
-            self.statusBar().showMessage("No picture yet.", 3000)
-            return
-        if self.act_countdown.isChecked():
-            self._countdown_left = self.COUNTDOWN_S
-            self.preview.set_countdown(self._countdown_left)
-            self.shutter.set_active(True)
-            self._countdown_timer.start()
-        else:
-            self._capture()
-
-    def _countdown_step(self) -> None:
-        assert self._countdown_left is not None
-        self._countdown_left -= 1
-        if self._countdown_left > 0:
-            self.preview.set_countdown(self._countdown_left)
-            return
-        self._cancel_countdown()
-        self._capture()
-
-    def _cancel_countdown(self) -> None:
-        self._countdown_timer.stop()
-        self._countdown_left = None
-        self.preview.set_countdown(None)
-        self.shutter.set_active(False)
+        """Space: a photo, the countdown, or (during the countdown) the photo at once."""
+        self.worker.request(Session.take_photo)
 
     def on_escape(self) -> None:
-        if self._countdown_left is not None:
-            self._cancel_countdown()
+        if self.preview._countdown is not None:
+            self.worker.request(Session.cancel_countdown)
         elif self.isFullScreen():
             self.toggle_fullscreen()
 
-    def _capture(self) -> None:
-        frame = self.last_frame
-        if frame is None:
-            return
-        image = frame.result.output
-        flip = frame.mirrored and not self.settings.save_as_shown
-        folder, suffix = Path(self.settings.photo_dir), f".{self.settings.image_format}"
-        self.preview.flash()
-        self._io.submit(self._save_photo, image, flip, folder, suffix)
-
-    def _save_photo(self, image: Frame, flip: bool, folder: Path, suffix: str) -> None:
-        """Runs on the I/O thread."""
-        try:
-            if flip:
-                image = cv2.flip(image, 1)
-            path = save_image_atomic(image, snapshot_path(folder, datetime.now(), suffix))
-            self._bridge.photo_saved.emit(str(path), square_thumbnail(image, self.THUMB_PX))
-        except (SinkError, ValueError) as exc:
-            self._bridge.photo_failed.emit(str(exc))
-        except Exception as exc:
-            logger.exception("Saving a photo failed")
-            self._bridge.photo_failed.emit(f"The photo could not be saved: {exc}")
-
-    def on_photo_saved(self, path: str, thumb: Frame) -> None:
-        self.captures.add(Path(path), ndarray_to_qimage(thumb))
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        self.photo_saved.emit(path)
-
-    def on_photo_failed(self, message: str) -> None:
-        self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), timeout_ms=15000)
-
     def _find_captures(self) -> None:
-        """Runs on the I/O thread: the newest earlier captures, for the strip."""
-        found: list[tuple[float, Path]] = []
-        for folder in {self.settings.photo_dir, self.settings.video_dir}:
-            for pattern in CAPTURE_GLOBS:
-                try:
-                    found.extend((p.stat().st_mtime, p) for p in Path(folder).glob(pattern))
-                except OSError as exc:
-                    logger.warning("Cannot list earlier captures in %s: %s", folder, exc)
-        found.sort(reverse=True)
-        items = []
-        for _, path in found[: CaptureStrip.MAX_ITEMS]:
-            thumb = _read_thumbnail(path, self.THUMB_PX)
+        """Runs on a background thread: the newest earlier captures, for the strip."""
+        items: list[tuple[Path, Frame]] = []
+        folders = (self.settings.photo_dir, self.settings.video_dir)
+        for path in recent_captures(folders, CaptureStrip.MAX_ITEMS):
+            thumb = read_capture_thumbnail(path, THUMB_PX)
             if thumb is not None:
                 items.append((path, thumb))
         self._bridge.captures_found.emit(items)
@@ -875,22 +828,15 @@ class MainWindow(QMainWindow):
             if path not in known:
                 self.captures.add(path, ndarray_to_qimage(thumb), path.suffix.lower() == ".mp4")
 
-    # --- recording -----------------------------------------------------------------------
-
     def toggle_recording(self) -> None:
         if self.recording_path is not None:
             self.record_button.setEnabled(False)
-            self.worker.stop_recording()
-            return
-        if self.last_frame is None:
-            self.statusBar().showMessage("No picture to record yet.", 3000)
-            return
-        path = snapshot_path(self.settings.video_dir, datetime.now(), ".mp4")
-        self._recording_thumb = self.last_frame.result.output
-        self.worker.start_recording(path, keep_mirror=self.settings.save_as_shown)
+            self.worker.request(Session.stop_recording)
+        else:
+            self.worker.request(Session.start_recording)
 
-    def on_recording_started(self, path: str) -> None:
-        self.recording_path = Path(path)
+    def on_recording_started(self, path: Path) -> None:
+        self.recording_path = path
         self._recording_clock.start()
         self.record_button.set_active(True)
         self.record_button.setToolTip("Stop recording (R)")
@@ -903,37 +849,36 @@ class MainWindow(QMainWindow):
         self.record_button.setToolTip("Record video (R)")
         self.preview.set_recording(None)
 
-    def on_recording_saved(self, path: str, frames: int) -> None:
-        thumb = self._recording_thumb
+    def on_recording_saved(self, event: RecordingSaved) -> None:
         self._recording_ended()
         if self._closing:
             return
-        if thumb is not None:
-            self.captures.add(Path(path), ndarray_to_qimage(square_thumbnail(thumb, self.THUMB_PX)), True)
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        self.recording_saved.emit(path, frames)
-
-    def on_recording_failed(self, message: str) -> None:
-        self._recording_ended()
-        self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), timeout_ms=15000)
+        if event.thumbnail is not None:
+            self.captures.add(event.path, ndarray_to_qimage(event.thumbnail), True)
+        self.statusBar().showMessage(f"Saved {event.path}", 5000)
+        self.recording_saved.emit(str(event.path), event.frames)
 
     # --- settings ------------------------------------------------------------------------
 
+    def _push_capture(self) -> None:
+        s = self.settings
+        countdown_s = self.COUNTDOWN_S if s.countdown else 0
+        capture = CaptureSettings(Path(s.photo_dir), Path(s.video_dir), s.image_format, countdown_s)
+        self.worker.request(Session.set_capture, capture)
+
     def set_mirror(self, on: bool) -> None:
         self.settings.mirror = bool(on)
-        self.worker.set_mirror(self.settings.mirror)
+        self.worker.request(Session.set_mirror, self.settings.mirror)
         self._save_settings()
 
     def set_countdown(self, on: bool) -> None:
         self.settings.countdown = bool(on)
-        self._save_settings()
-
-    def set_save_as_shown(self, on: bool) -> None:
-        self.settings.save_as_shown = bool(on)
+        self._push_capture()
         self._save_settings()
 
     def set_image_format(self, fmt: str) -> None:
         self.settings.image_format = fmt
+        self._push_capture()
         self._save_settings()
 
     def set_overlay(self, on: bool) -> None:
@@ -943,16 +888,19 @@ class MainWindow(QMainWindow):
 
     def set_loop(self, on: bool) -> None:
         self.settings.loop = bool(on)
-        self.worker.set_loop(self.settings.loop)
+        self.worker.request(Session.set_loop, self.settings.loop)
         self._save_settings()
 
     def toggle_pause(self, paused: bool) -> None:
         if not isinstance(self.spec, FileSpec):
             self.act_pause.setChecked(False)
             return
-        self.worker.set_paused(bool(paused))
-        self.preview.set_paused(bool(paused))
-        self.act_pause.setIcon(theme.icon("play" if paused else "pause"))
+        self.worker.request(Session.set_paused, bool(paused))
+
+    def seek_by(self, seconds: float) -> None:
+        frame = self.last_frame
+        if isinstance(self.spec, FileSpec) and frame is not None and frame.position_s is not None:
+            self.worker.request(Session.seek, max(0.0, frame.position_s + seconds))
 
     def toggle_fullscreen(self) -> None:
         if self.isFullScreen():
@@ -960,17 +908,30 @@ class MainWindow(QMainWindow):
         else:
             self.showFullScreen()
         self.act_fullscreen.setChecked(self.isFullScreen())
+        self._set_chrome_visible(not self.isFullScreen())
+
+    def on_mouse_moved(self) -> None:
+        """In full screen the controls come back on a mouse move, and go again after a while."""
+        if self.isFullScreen():
+            self._set_chrome_visible(True)
+            self._chrome_timer.start()
+
+    def _set_chrome_visible(self, visible: bool) -> None:
+        for widget in (self.menuBar(), self.top_bar, self.side_panel, self.controls, self.statusBar()):
+            widget.setVisible(visible)
 
     def ask_photo_dir(self) -> None:
         path = Dialogs.ask_folder(self, "Save photos in", self.settings.photo_dir)
         if path:
             self.settings.photo_dir = path
+            self._push_capture()
             self._save_settings()
 
     def ask_video_dir(self) -> None:
         path = Dialogs.ask_folder(self, "Save videos in", self.settings.video_dir)
         if path:
             self.settings.video_dir = path
+            self._push_capture()
             self._save_settings()
 
     def _save_settings(self) -> None:
@@ -979,10 +940,10 @@ class MainWindow(QMainWindow):
     # --- closing -------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent | None) -> None:
-        """Stop the worker (which finalises a recording in progress) and wait for pending saves."""
+        """Stop the session (which finalises a recording in progress) and the capture scan."""
         self._closing = True
-        self._cancel_countdown()
         self._tick.stop()
+        self._closeup_timer.stop()
         if self.recording_path is not None:
             self.statusBar().showMessage("Finishing the recording…")
         self._save_settings()
@@ -990,6 +951,4 @@ class MainWindow(QMainWindow):
         self.store.sync()
         self.worker.stop()
         self._io.shutdown(wait=True)
-        if self._thumb_thread is not None:
-            self._thumb_thread.join(2.0)
         super().closeEvent(event)

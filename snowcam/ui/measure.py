@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_theme(app)
     with tempfile.TemporaryDirectory(prefix="snowcam-measure-") as tmp:
         store = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        store.setValue("filters/active", args.filters.split(","))
+        store.setValue("filters/selection", json.dumps({"names": args.filters.split(","), "strengths": {}}))
         deps = AppDeps(store=store, camera_lister=lambda: [], watch_cameras=False)
         if args.model:
             from snowcam.pipeline import PipelineSettings, build_pipeline
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             "p95": round(_percentile(ages_ms, 0.95), 1),
             "max": round(max(ages_ms), 1),
         },
-        "frames_skipped_to_stay_current": last.dropped if last else None,
+        "frames_skipped_to_stay_current": last.skipped if last else None,
         "frames_with_a_face": f"{sum(1 for n in faces if n)}/{len(faces)}",
         "stage_ms_median": {k: round(statistics.median(v), 2) for k, v in stages.items()},
         "stage_ms_p95": {k: round(_percentile(v, 0.95), 2) for k, v in stages.items()},

@@ -1,12 +1,13 @@
 """What the app remembers between runs, stored with ``QSettings``.
 
-Saved pictures and videos are, by default, exactly what the preview shows, mirror included
-(``save_as_shown``): stickers and text read the way they were composed on screen, as in
-Photo Booth or Snap Camera. Turn it off to save the camera's unmirrored view.
+The filter combination is stored as :meth:`snowcam.filters.selection.Selection.to_dict` (JSON),
+so the selection's own rules decide what comes back. What is saved mirrored is the session's
+one rule (:mod:`snowcam.session`), not a setting.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,17 +36,16 @@ def default_video_dir() -> str:
 class AppSettings:
     """The user's choices; :meth:`load` and :meth:`save` map them to ``QSettings`` keys.
 
-    ``resolution`` is the requested camera ``(width, height)`` in pixels; ``filters`` the active
-    filter names in gallery order; ``strengths`` each filter's last strength in [0, 1].
+    ``resolution`` is the requested camera ``(width, height)`` in pixels; ``selection`` the
+    filter combination as ``Selection.to_dict()`` (names and strengths; loaded with
+    ``Selection.from_dict``, which drops what is no longer registered).
     """
 
     camera_index: int = 0
     camera_name: str = ""
     resolution: tuple[int, int] = (640, 480)
-    filters: tuple[str, ...] = ("big-eyes",)
-    strengths: dict[str, float] = field(default_factory=dict)
+    selection: dict = field(default_factory=lambda: {"names": ["big-eyes"], "strengths": {}})
     mirror: bool = True
-    save_as_shown: bool = True
     overlay: bool = False
     countdown: bool = False
     image_format: str = "png"
@@ -68,24 +68,19 @@ class AppSettings:
 
         width = int(get("camera/width", d.resolution[0], int))
         height = int(get("camera/height", d.resolution[1], int))
-        filters = get("filters/active", list(d.filters), list)
         fmt = str(get("capture/format", d.image_format, str)).lower()
-        strengths: dict[str, float] = {}
-        store.beginGroup("filters/strength")
-        for key in store.childKeys():
-            try:
-                strengths[key] = min(1.0, max(0.0, float(store.value(key))))
-            except (TypeError, ValueError):
-                continue
-        store.endGroup()
+        try:
+            selection = json.loads(str(get("filters/selection", "", str)))
+        except ValueError:
+            selection = d.selection
+        if not isinstance(selection, dict):
+            selection = d.selection
         return cls(
             camera_index=max(0, int(get("camera/index", d.camera_index, int))),
             camera_name=str(get("camera/name", d.camera_name, str)),
             resolution=(width, height) if width > 0 and height > 0 else d.resolution,
-            filters=tuple(str(n) for n in filters) if isinstance(filters, list) else d.filters,
-            strengths=strengths,
+            selection=selection,
             mirror=bool(get("view/mirror", d.mirror, bool)),
-            save_as_shown=bool(get("capture/save_as_shown", d.save_as_shown, bool)),
             overlay=bool(get("view/overlay", d.overlay, bool)),
             countdown=bool(get("capture/countdown", d.countdown, bool)),
             image_format=fmt if fmt in IMAGE_FORMATS else d.image_format,
@@ -101,12 +96,9 @@ class AppSettings:
         store.setValue("camera/name", self.camera_name)
         store.setValue("camera/width", self.resolution[0])
         store.setValue("camera/height", self.resolution[1])
-        store.setValue("filters/active", list(self.filters))
-        for name, value in self.strengths.items():
-            store.setValue(f"filters/strength/{name}", float(value))
+        store.setValue("filters/selection", json.dumps(self.selection))
         store.setValue("view/mirror", self.mirror)
         store.setValue("view/overlay", self.overlay)
-        store.setValue("capture/save_as_shown", self.save_as_shown)
         store.setValue("capture/countdown", self.countdown)
         store.setValue("capture/format", self.image_format)
         store.setValue("capture/photo_dir", self.photo_dir)

@@ -12,12 +12,12 @@ from PyQt6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
-    QFontMetrics,
     QIcon,
     QImage,
+    QMouseEvent,
     QPainter,
-    QPainterPath,
     QPaintEvent,
+    QPen,
     QPixmap,
 )
 from PyQt6.QtWidgets import (
@@ -26,7 +26,6 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -34,6 +33,7 @@ from PyQt6.QtWidgets import (
 )
 
 from snowcam.ui import theme
+from snowcam.ui.gallery import rounded_pixmap
 
 
 def _pill(p: QPainter, rect: QRectF, fill: QColor) -> None:
@@ -77,15 +77,19 @@ class PreviewWidget(QWidget):
     """The picture, scaled to fit with its aspect kept, and everything drawn over it.
 
     Overlays: a hint while there is no picture, a dimming message (camera lost), the recording
-    pill, the paused pill, the stats box, the countdown and the snapshot flash.
+    pill, the paused pill, the stats box, the countdown (in a corner, off the face), the drop
+    highlight and the snapshot flash. ``mouse_moved`` reports pointer moves (full screen shows
+    the controls again).
     """
 
     first_frame_shown = pyqtSignal()
+    mouse_moved = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 240)
+        self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.stats = DisplayStats()
         self._pixmap: QPixmap | None = None
@@ -96,6 +100,7 @@ class PreviewWidget(QWidget):
         self._paused = False
         self._stats_lines: list[str] = []
         self._countdown: int | None = None
+        self._drop_hint = False
         self._flash = 0.0
         self._flash_anim = QVariantAnimation(self)
         self._flash_anim.setStartValue(1.0)
@@ -139,6 +144,20 @@ class PreviewWidget(QWidget):
         self._countdown = seconds
         self.update()
 
+    def set_drop_hint(self, on: bool) -> None:
+        """Highlight the picture while a video file is dragged over the window."""
+        self._drop_hint = on
+        self.update()
+
+    def _draw_drop_hint(self, p: QPainter) -> None:
+        rect = QRectF(self.rect()).adjusted(6, 6, -6, -6)
+        p.fillRect(rect, QColor(255, 201, 60, 40))
+        pen = QPen(QColor(theme.ACCENT), 3, Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(rect, 14, 14)
+        self._centered_box(p, rect, "Drop to play this video with the filters")
+
     def flash(self) -> None:
         """A short white flash over the picture (the shutter)."""
         self._flash_anim.stop()
@@ -147,6 +166,13 @@ class PreviewWidget(QWidget):
     def _set_flash(self, value: object) -> None:
         self._flash = float(value)  # type: ignore[arg-type]
         self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent | None) -> None:
+        self.mouse_moved.emit()
+        super().mouseMoveEvent(event)
+
+    def sizeHint(self) -> QSize:
+        return QSize(640, 480)
 
     def image_rect(self) -> QRectF:
         """Where the picture is drawn, in widget pixels (the whole widget without a picture)."""
@@ -178,6 +204,8 @@ class PreviewWidget(QWidget):
         self._draw_stats(p, area)
         if self._countdown is not None:
             self._draw_countdown(p, area)
+        if self._drop_hint:
+            self._draw_drop_hint(p)
         if self._flash > 0.0:
             p.fillRect(area, QColor(255, 255, 255, int(235 * self._flash)))
         p.end()
@@ -243,10 +271,11 @@ class PreviewWidget(QWidget):
             p.drawText(QPointF(rect.left() + 10, rect.top() + 7 + fm.ascent() + i * fm.lineSpacing()), line)
 
     def _draw_countdown(self, p: QPainter, area: QRectF) -> None:
-        radius = min(area.width(), area.height()) * 0.16
-        center = area.center()
+        # In the bottom-right corner, away from the face (which the camera centres).
+        radius = min(area.width(), area.height()) * 0.11
+        center = QPointF(area.right() - radius - 18, area.bottom() - radius - 18)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(0, 0, 0, 120))
+        p.setBrush(QColor(0, 0, 0, 130))
         p.drawEllipse(center, radius, radius)
         font = QFont(self.font())
         font.setPixelSize(max(12, int(radius * 1.2)))
@@ -314,108 +343,6 @@ class RoundButton(QAbstractButton):
         p.end()
 
 
-def _rounded(image: QImage, side: int, radius: float, badge: str | None = None) -> QPixmap:
-    pixmap = QPixmap(side, side)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    p = QPainter(pixmap)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    clip = QPainterPath()
-    clip.addRoundedRect(QRectF(0, 0, side, side), radius, radius)
-    p.setClipPath(clip)
-    if image.isNull():
-        p.fillRect(pixmap.rect(), QColor(theme.PANEL_RAISED))
-    else:
-        p.drawImage(QRectF(0, 0, side, side), image)
-    if badge:
-        p.setClipping(False)
-        font = QFont()
-        font.setPixelSize(max(9, side // 7))
-        font.setWeight(QFont.Weight.Bold)
-        p.setFont(font)
-        size = side * 0.24
-        rect = QRectF(5, 5, size, size)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(0, 0, 0, 150))
-        p.drawEllipse(rect)
-        p.setPen(QColor(theme.TEXT))
-        p.drawText(rect, Qt.AlignmentFlag.AlignCenter, badge)
-    p.end()
-    return pixmap
-
-
-def _two_lines(text: str, metrics: QFontMetrics, width_px: int) -> str:
-    """``text`` on exactly two lines of ``width_px`` (broken at a space, the second elided)."""
-    words = text.split()
-    first = words.pop(0) if words else ""
-    while words and metrics.horizontalAdvance(f"{first} {words[0]}") <= width_px:
-        first = f"{first} {words.pop(0)}"
-    second = metrics.elidedText(" ".join(words), Qt.TextElideMode.ElideRight, width_px)
-    # A no-break space keeps one-line titles two lines tall, so every tile lines up.
-    return f"{metrics.elidedText(first, Qt.TextElideMode.ElideRight, width_px)}\n{second or chr(0xA0)}"
-
-
-class FilterGallery(QScrollArea):
-    """A row of filter tiles; ``chosen(name, combine)`` on click (``combine`` with Ctrl held)."""
-
-    chosen = pyqtSignal(str, bool)
-    THUMB_PX = 68
-
-    def __init__(self, entries: Sequence[tuple[str, str]], parent: QWidget | None = None) -> None:
-        """``entries`` are ``(name, title)`` pairs in gallery order."""
-        super().__init__(parent)
-        self.setWidgetResizable(True)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        inner = QWidget()
-        row = QHBoxLayout(inner)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(6)
-        row.addStretch(1)
-        self.tiles: dict[str, QToolButton] = {}
-        self._titles = dict(entries)
-        for i, (name, title) in enumerate(entries):
-            tile = QToolButton()
-            tile.setObjectName("tile")
-            tile.setCheckable(True)
-            tile.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            tile.setCursor(Qt.CursorShape.PointingHandCursor)
-            tile.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-            tile.setIconSize(QSize(self.THUMB_PX, self.THUMB_PX))
-            tile.setFixedWidth(self.THUMB_PX + 34)
-            key = f"{i + 1}" if i < 9 else ""
-            tile.setText(_two_lines(title, tile.fontMetrics(), self.THUMB_PX + 14))
-            tile.setToolTip(
-                f"{title}" + (f"  (key {key})" if key else "") + "\nCtrl+click to combine with the others"
-            )
-            tile.setIcon(QIcon(_rounded(QImage(), self.THUMB_PX, 12, key)))
-            tile.clicked.connect(lambda _=False, n=name: self._clicked(n))
-            self.tiles[name] = tile
-            row.addWidget(tile)
-        row.addStretch(1)
-        self.setWidget(inner)
-        self.setFixedHeight(self.THUMB_PX + 2 * self.fontMetrics().lineSpacing() + 30)
-
-    def _clicked(self, name: str) -> None:
-        from PyQt6.QtWidgets import QApplication
-
-        combine = bool(QApplication.keyboardModifiers() & Qt.KeyboardModifier.ControlModifier)
-        self.chosen.emit(name, combine)
-
-    def set_active(self, names: Sequence[str]) -> None:
-        for name, tile in self.tiles.items():
-            tile.setChecked(name in names)
-        if names and names[-1] in self.tiles:
-            self.ensureWidgetVisible(self.tiles[names[-1]])
-
-    def set_thumbnail(self, name: str, image: QImage) -> None:
-        tile = self.tiles.get(name)
-        if tile is not None:
-            index = list(self.tiles).index(name)
-            tile.setIcon(QIcon(_rounded(image, self.THUMB_PX, 12, str(index + 1) if index < 9 else None)))
-
-
 class CaptureStrip(QWidget):
     """The most recent photos and videos; ``opened(path)`` when one is clicked."""
 
@@ -451,7 +378,7 @@ class CaptureStrip(QWidget):
         button.setObjectName("capture")
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         button.setCursor(Qt.CursorShape.PointingHandCursor)
-        pixmap = _rounded(thumbnail, self.THUMB_PX, 8)
+        pixmap = rounded_pixmap(thumbnail, self.THUMB_PX, 8)
         if is_video:
             p = QPainter(pixmap)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)

@@ -8,15 +8,15 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
-from PyQt6.QtGui import QDropEvent
+from PyQt6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PyQt6.QtGui import QDragEnterEvent, QDropEvent
 
-from snowcam.filters import FILTERS, filter_names
+from snowcam.filters import FILTERS
+from snowcam.session import CameraSpec, CaptureState, FileSpec
 from snowcam.ui.devices import CameraDevice
 from snowcam.ui.dialogs import Dialogs
 from snowcam.ui.main_window import MainWindow
-from snowcam.ui.worker import CameraSpec, FileSpec
-from tests.ui.support import CLIP_FPS, CLIP_SIZE, differs, wait_filters, wait_frames
+from tests.ui.support import CLIP_FPS, CLIP_SIZE, differs, wait_active, wait_filters, wait_frames
 
 
 def _count_frames(path: Path) -> int:
@@ -33,6 +33,11 @@ def _hidden_files(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".")]
 
 
+def _big_eyes(window: MainWindow):
+    """The big-eyes filter object the session draws with."""
+    return next(f for f in window.worker.session._filters if f.name == "big-eyes")
+
+
 def test_video_source_shows_filtered_frames(qtbot, make_window, clip: Path) -> None:
     window = make_window(video=clip)
     wait_frames(qtbot, window, 5)
@@ -45,45 +50,76 @@ def test_video_source_shows_filtered_frames(qtbot, make_window, clip: Path) -> N
     assert window.playback_bar.isVisible()
 
 
-def test_filter_keys_arrows_and_gallery_switch_filters(qtbot, make_window, clip: Path) -> None:
-    names = filter_names()
+def test_filter_keys_arrows_tabs_and_gallery_switch_filters(qtbot, make_window, clip: Path) -> None:
     window = make_window(video=clip)
     wait_frames(qtbot, window)
+    gallery = window.gallery
+    assert [gallery.tabs.tabText(i) for i in range(gallery.tabs.count())][:2] == ["Face", "Beauty"]
 
+    gallery.show_group("face")
+    faces = gallery.names_in("face")
     qtbot.keyClick(window, Qt.Key.Key_3)
-    assert window.active_filters == [names[2]]
-    wait_filters(qtbot, window, names[2])
-    assert window.gallery.tiles[names[2]].isChecked()
+    wait_active(qtbot, window, "big-eyes", faces[2])  # the stored big eyes stay on: beauty is independent
+    wait_filters(qtbot, window, "big-eyes", faces[2])
+    assert gallery.tiles[faces[2]].isChecked() and not gallery.tiles[faces[0]].isChecked()
 
+    qtbot.keyClick(window, Qt.Key.Key_0)
+    wait_active(qtbot, window, "none")
+    assert gallery.none_button.isChecked()
+
+    names = window._names
     qtbot.keyClick(window, Qt.Key.Key_Right)
-    assert window.active_filters == [names[3]]
+    wait_active(qtbot, window, names[1])
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    wait_active(qtbot, window, names[2])
     qtbot.keyClick(window, Qt.Key.Key_Left)
     qtbot.keyClick(window, Qt.Key.Key_Left)
-    assert window.active_filters == [names[1]]
+    qtbot.waitUntil(lambda: window.active_filters == ["none"])
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    wait_active(qtbot, window, names[-1])  # left from the first wraps to the last
+    assert gallery.current_group() == FILTERS[names[-1]].group, "the tab follows the pick"
+
+    qtbot.keyClick(window, Qt.Key.Key_Up)
+    assert gallery.current_group() == gallery.groups[-2]
+
+    gallery.tiles["glasses-round"].click()
+    wait_active(qtbot, window, "landmarks", "glasses-round")
+    gallery.tiles["glasses-round"].click()  # clicked again: off
+    wait_active(qtbot, window, "landmarks")
+    window.on_gallery_chosen("glasses-round", True)  # Ctrl+click combines
+    window.on_gallery_chosen("big-eyes", True)
+    wait_filters(qtbot, window, "big-eyes", "glasses-round", "landmarks")
+    assert list(window.strengths.sliders) == ["big-eyes"] and window.strengths.isVisible()
+
+    window.strengths.sliders["big-eyes"].setValue(90)
+    qtbot.waitUntil(lambda: _big_eyes(window).strength == pytest.approx(0.9))
+    qtbot.keyClick(window, Qt.Key.Key_BracketLeft)
+    qtbot.waitUntil(lambda: window.strengths.sliders["big-eyes"].value() == 80)
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    qtbot.keyClick(window, Qt.Key.Key_BracketRight)
+    qtbot.waitUntil(lambda: window.strengths.sliders["big-eyes"].value() == 100)
+    qtbot.waitUntil(lambda: _big_eyes(window).strength == pytest.approx(1.0))
+
+
+def test_looks_combine_and_one_look_replaces_another(qtbot, make_window, clip: Path) -> None:
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    looks = window.gallery.names_in("look")
+    if len(looks) < 2:
+        pytest.skip("needs two looks")
+    window.gallery.show_group("look")
     qtbot.keyClick(window, Qt.Key.Key_1)
-    qtbot.keyClick(window, Qt.Key.Key_Left)
-    assert window.active_filters == [names[-1]], "left from the first filter wraps to the last"
-
-    window.gallery.tiles["glasses-round"].click()
-    assert window.active_filters == ["glasses-round"]
-    wait_filters(qtbot, window, "glasses-round")
-    assert not window.strength_slider.isVisible()
-
-    window.choose_filter("big-eyes", combine=True)
-    assert window.active_filters == ["big-eyes", "glasses-round"], "warps run before stickers"
-    wait_filters(qtbot, window, "big-eyes", "glasses-round")
-    assert window.strength_slider.isVisible()
-
-    window.strength_slider.setValue(90)
-    qtbot.waitUntil(lambda: window.worker._processor.filters[0].strength == pytest.approx(0.9))
+    wait_active(qtbot, window, "big-eyes", looks[0])
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    wait_active(qtbot, window, "big-eyes", looks[1])
 
 
 def test_photo_is_the_filtered_full_size_frame_saved_atomically(
     qtbot, make_window, clip: Path, store, monkeypatch
 ) -> None:
     window = make_window(video=clip)
-    window.choose_filter("glasses-round")
-    wait_filters(qtbot, window, "glasses-round")
+    window.on_gallery_chosen("glasses-round", False)
+    wait_filters(qtbot, window, "big-eyes", "glasses-round")
 
     with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
         window.shutter.click()
@@ -107,21 +143,43 @@ def test_space_with_countdown_takes_a_jpeg(qtbot, make_window, clip: Path, monke
     window = make_window(video=clip)
     wait_frames(qtbot, window)
     window.act_jpg.trigger()
-    window.act_countdown.setChecked(True)
+    window.act_countdown.trigger()
+    assert window.act_countdown.isChecked()
     with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
         qtbot.keyClick(window, Qt.Key.Key_Space)
-        assert window.preview._countdown == 1
+        qtbot.waitUntil(lambda: window.preview._countdown == 1, timeout=2000)
     assert saved.args[0].endswith(".jpg")
     assert cv2.imread(saved.args[0]).shape == (CLIP_SIZE[1], CLIP_SIZE[0], 3)
     assert window.preview._countdown is None
 
 
+def test_space_during_the_countdown_takes_the_photo_now_and_esc_cancels(
+    qtbot, make_window, clip: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(MainWindow, "COUNTDOWN_S", 30)
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    window.act_countdown.trigger()
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.preview._countdown == 30, timeout=2000)
+    assert window.shutter.is_active()
+    with qtbot.waitSignal(window.photo_saved, timeout=3000):
+        qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.preview._countdown is None, timeout=2000)
+
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.preview._countdown == 30, timeout=2000)
+    with qtbot.assertNotEmitted(window.photo_saved, wait=300):
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+        qtbot.waitUntil(lambda: window.preview._countdown is None, timeout=2000)
+
+
 def test_recording_has_the_frames_of_its_duration(qtbot, make_window, clip: Path) -> None:
     window = make_window(video=clip)
-    window.choose_filter("glasses-round")
-    wait_filters(qtbot, window, "glasses-round")
-    with qtbot.waitSignal(window.worker.recording_started, timeout=5000):
-        qtbot.keyClick(window, Qt.Key.Key_R)
+    window.on_gallery_chosen("glasses-round", False)
+    wait_filters(qtbot, window, "big-eyes", "glasses-round")
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: window.recording_path is not None, timeout=5000)
     start_t = window.last_frame.result.t_s
     assert window.record_button.is_active() and window.preview._recording is not None
     qtbot.waitUntil(lambda: window.last_frame.result.t_s - start_t >= 1.5, timeout=5000)
@@ -140,8 +198,8 @@ def test_recording_has_the_frames_of_its_duration(qtbot, make_window, clip: Path
 def test_closing_while_recording_leaves_a_playable_file(qtbot, make_window, clip: Path, store) -> None:
     window = make_window(video=clip)
     wait_frames(qtbot, window)
-    with qtbot.waitSignal(window.worker.recording_started, timeout=5000):
-        window.toggle_recording()
+    window.toggle_recording()
+    qtbot.waitUntil(lambda: window.recording_path is not None, timeout=5000)
     wait_frames(qtbot, window, 10)
     window.close()
     assert not window.worker.is_running
@@ -159,6 +217,7 @@ def test_no_camera_shows_a_message_and_its_buttons_work(
     window = make_window(camera=0)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
     assert "could not be opened" in window.no_source.message.text()
+    assert window.act_mirror.isChecked() and window.act_mirror.isEnabled(), "the setting waits for a camera"
 
     window.no_source.demo_button.click()
     wait_frames(qtbot, window, 3)
@@ -200,18 +259,17 @@ def test_unreadable_video_gives_a_message_and_the_app_keeps_running(
 def test_camera_unplugged_mid_stream_recovers(qtbot, make_window, cameras) -> None:
     cameras.fail_after = 10
     window = make_window(camera=0)
-    with qtbot.waitSignal(window.worker.source_lost, timeout=5000):
-        pass
-    assert "unplugged" in window.banner.text()
+    qtbot.waitUntil(lambda: "unplugged" in window.banner.text(), timeout=5000)
     assert window.preview._dim_message is not None
-    with qtbot.waitSignal(window.worker.source_recovered, timeout=5000):
-        pass
+    qtbot.waitUntil(lambda: "back" in window.banner.text(), timeout=5000)
     wait_frames(qtbot, window, 3)
     assert window.preview._dim_message is None
     assert len(cameras.opened) == 2 and cameras.opened[0].closed
 
 
-def test_mirror_follows_the_setting_in_preview_and_photo(qtbot, make_window) -> None:
+def test_mirror_is_shown_and_saved_as_shown_and_files_play_as_recorded(
+    qtbot, make_window, clip: Path
+) -> None:
     window = make_window(camera=0)
     wait_frames(qtbot, window)
     width = CLIP_SIZE[0]
@@ -219,36 +277,50 @@ def test_mirror_follows_the_setting_in_preview_and_photo(qtbot, make_window) -> 
     def left_is_brighter(image: np.ndarray) -> bool:
         return image[:, : width // 2].mean() > image[:, width // 2 :].mean()
 
-    assert window.last_frame.mirrored and left_is_brighter(window.last_frame.result.output)
+    assert window.last_frame.mirrored and left_is_brighter(window.last_frame.view)
+    assert not left_is_brighter(window.last_frame.result.output), "filters work on the camera's picture"
     with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
         window.take_photo()
-    assert left_is_brighter(cv2.imread(saved.args[0])), "saved as shown by default"
-
-    window.act_as_shown.trigger()
-    with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
-        window.take_photo()
-    assert not left_is_brighter(cv2.imread(saved.args[0]))
+    assert left_is_brighter(cv2.imread(saved.args[0])), "saved as shown"
 
     qtbot.keyClick(window, Qt.Key.Key_M)
     qtbot.waitUntil(lambda: not window.last_frame.mirrored, timeout=3000)
-    assert not left_is_brighter(window.last_frame.result.output)
+    assert not left_is_brighter(window.last_frame.view)
+    assert not window.act_mirror.isChecked()
+    qtbot.keyClick(window, Qt.Key.Key_M)
+
+    window.open_video(clip)
+    qtbot.waitUntil(lambda: isinstance(window.spec, FileSpec), timeout=3000)
+    qtbot.waitUntil(lambda: not window.act_mirror.isEnabled(), timeout=3000)
+    assert window.act_mirror.isChecked(), "the setting is kept, shown, and not applied to files"
+    assert "as recorded" in window.mirror_button.toolTip()
 
 
 def test_pause_loop_overlay_and_drop(qtbot, make_window, clip: Path, tmp_path: Path) -> None:
     window = make_window(video=clip)
     wait_frames(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_P)
-    qtbot.waitUntil(lambda: window.worker._paused, timeout=2000)
-    shown = window.worker._last_result.t_s
-    window.choose_filter("glasses-hearts")
-    wait_filters(qtbot, window, "glasses-hearts")
+    qtbot.waitUntil(lambda: window.state is CaptureState.PAUSED, timeout=2000)
+    assert window.preview._paused and window.act_pause.isChecked()
+    shown = window.last_frame.result.t_s
+    window.on_gallery_chosen("glasses-hearts", False)
+    wait_filters(qtbot, window, "big-eyes", "glasses-hearts")
     assert window.last_frame.result.t_s == shown, "paused: the still frame is redrawn, not advanced"
+
+    window.playback_bar.seek_requested.emit(1.0)
+    qtbot.waitUntil(lambda: window.last_frame.position_s == pytest.approx(1.0), timeout=2000)
+    assert window.playback_bar.time_label.text() == "00:01 / 00:01"
+    assert window.playback_bar.slider.value() == 10
+    qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: window.last_frame.position_s == 0.0, timeout=2000)
+    shown = window.last_frame.result.t_s
     qtbot.keyClick(window, Qt.Key.Key_P)
     qtbot.waitUntil(lambda: window.last_frame.result.t_s > shown, timeout=3000)
 
     qtbot.keyClick(window, Qt.Key.Key_F)
     qtbot.waitUntil(lambda: any("fps" in line for line in window.preview._stats_lines), timeout=2000)
     assert any("keypoints" in line for line in window.preview._stats_lines)
+    assert any("skipped" in line and "to stay live" in line for line in window.preview._stats_lines)
 
     other = tmp_path / "other.mp4"
     other.write_bytes(clip.read_bytes())
@@ -261,35 +333,48 @@ def test_pause_loop_overlay_and_drop(qtbot, make_window, clip: Path, tmp_path: P
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
+    enter = QDragEnterEvent(
+        QPoint(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dragEnterEvent(enter)
+    assert enter.isAccepted() and window.preview._drop_hint, "a drop highlight while dragging"
     window.dropEvent(event)
+    assert not window.preview._drop_hint
     qtbot.waitUntil(lambda: window.spec.path == other, timeout=3000)
 
 
 def test_settings_persist_between_runs(qtbot, make_window, clip: Path, store) -> None:
     window = make_window(video=clip)
     wait_frames(qtbot, window)
-    window.choose_filter("big-eyes")
-    window.strength_slider.setValue(80)
+    window.on_gallery_chosen("glasses-round", False)
+    window.on_gallery_chosen("look-warm", True)
+    wait_active(qtbot, window, "big-eyes", "glasses-round", "look-warm")
+    window.strengths.sliders["big-eyes"].setValue(80)
+    qtbot.waitUntil(lambda: window.selection.strength("big-eyes") == pytest.approx(0.8))
     window.act_overlay.trigger()
     window.act_countdown.trigger()
     window.close()
 
     again = make_window(video=clip)
-    assert again.active_filters == ["big-eyes"]
-    assert again.strength_slider.value() == 80
+    assert again.active_filters == ["big-eyes", "glasses-round", "look-warm"]
+    assert again.strengths.sliders["big-eyes"].value() == 80
     assert again.act_overlay.isChecked() and again.act_countdown.isChecked()
-    wait_filters(qtbot, again, "big-eyes")
+    wait_filters(qtbot, again, "big-eyes", "glasses-round", "look-warm")
 
 
-def test_gallery_thumbnails_are_rendered_by_the_pipeline(qtbot, make_window, clip: Path) -> None:
-    window = make_window(video=clip, thumbnails=True, demo_clip=clip)
-    rendered: dict[str, np.ndarray] = {}
-    window._bridge.thumbnails_ready.connect(rendered.update)
-    window._start_thumbnails()
-    qtbot.waitUntil(lambda: bool(rendered), timeout=5000)
-    assert set(rendered) == set(FILTERS)
-    assert differs(rendered["glasses-round"], rendered["none"])
-    assert not differs(rendered["none"], rendered["none"])
+def test_gallery_shows_live_closeups_of_the_shown_tab(qtbot, make_window, clip: Path) -> None:
+    window = make_window(video=clip, thumbnails=True)
+    wait_frames(qtbot, window)
+    window.gallery.show_group("face")
+    qtbot.waitUntil(lambda: window.gallery.has_thumbnail("glasses-round"), timeout=5000)
+    assert all(window.gallery.has_thumbnail(n) for n in window.gallery.names_in("face"))
+    assert not window.gallery.has_thumbnail("landmarks"), "only the tab shown is rendered"
+    window.gallery.show_group("debug")
+    qtbot.waitUntil(lambda: window.gallery.has_thumbnail("landmarks"), timeout=5000)
 
 
 def test_without_a_model_the_app_runs_unfiltered_and_says_why(qtbot, make_window) -> None:
@@ -354,4 +439,4 @@ def test_no_photo_of_a_stale_frame_when_the_camera_failed(qtbot, make_window, ca
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
     with qtbot.assertNotEmitted(window.photo_saved, wait=300):
         qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert "No picture" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "No picture" in window.statusBar().currentMessage(), timeout=2000)

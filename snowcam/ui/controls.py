@@ -1,0 +1,63 @@
+"""The replay controls of a video file: play/pause, a seek bar with the time, loop."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+
+
+def clock_text(seconds: float) -> str:
+    """``mm:ss`` of a non-negative number of seconds."""
+    seconds = max(0, int(seconds))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+class PlaybackBar(QWidget):
+    """``pause_button``, a seek bar with ``position / duration``, ``loop_button``.
+
+    ``seek_requested(seconds)`` when the user drags or clicks the bar; frames arriving while the
+    bar is held do not move it.
+    """
+
+    seek_requested = pyqtSignal(float)
+    STEPS_PER_S = 10
+
+    def __init__(
+        self, pause_button: QToolButton, loop_button: QToolButton, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(8)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.slider.setMinimumWidth(120)
+        self.slider.setToolTip("Seek (Shift+← / Shift+→: 5 s)")
+        self.slider.setPageStep(5 * self.STEPS_PER_S)
+        self.time_label = QLabel(clock_text(0))
+        self.time_label.setObjectName("dim")
+        self.time_label.setMinimumWidth(self.time_label.fontMetrics().horizontalAdvance("00:00 / 00:00") + 6)
+        row.addWidget(pause_button)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.time_label)
+        row.addWidget(loop_button)
+        self.slider.sliderMoved.connect(self._emit_seek)
+        self.slider.actionTriggered.connect(lambda _action: self._emit_seek(self.slider.sliderPosition()))
+
+    def _emit_seek(self, value: int) -> None:
+        self.seek_requested.emit(value / self.STEPS_PER_S)
+
+    def set_position(self, position_s: float | None, duration_s: float | None) -> None:
+        """Show where the replay is (``duration_s`` ``None``: unknown length, no bar)."""
+        position = position_s or 0.0
+        text = clock_text(position)
+        if duration_s:
+            text += f" / {clock_text(duration_s)}"
+            if not self.slider.isSliderDown():
+                self.slider.blockSignals(True)
+                self.slider.setRange(0, round(duration_s * self.STEPS_PER_S))
+                self.slider.setValue(round(position * self.STEPS_PER_S))
+                self.slider.blockSignals(False)
+        self.slider.setEnabled(bool(duration_s))
+        if text != self.time_label.text():
+            self.time_label.setText(text)
