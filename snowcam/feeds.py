@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 RECONNECT_DELAYS_S = (0.5, 1.0, 2.0)
 # Beyond this lateness a file replay re-syncs its clock instead of skipping a burst of frames.
 MAX_LATENESS_S = 0.5
+# Weight of the newest frame interval in the smoothed frame rate.
+RATE_SMOOTHING = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,3 +214,76 @@ class FilePlayer:
                 self.dropped += 1
                 continue
             return t_s, frame, due
+
+
+class Mailbox:
+    """Work handed to the session thread from any thread: commands, and the newest camera frame."""
+
+    def __init__(self) -> None:
+        self._cv = threading.Condition()
+        self._commands: list[Callable[[], None]] = []
+        self._frame: tuple[int, tuple[float, Frame, float]] | None = None
+        self.replaced = 0
+        self.stopped = False
+
+    def post(self, command: Callable[[], None]) -> None:
+        with self._cv:
+            self._commands.append(command)
+            self._cv.notify_all()
+
+    def stop(self) -> None:
+        with self._cv:
+            self.stopped = True
+            self._cv.notify_all()
+
+    def put_frame(self, generation: int, item: tuple[float, Frame, float]) -> None:
+        """Keep only the newest camera frame; a frame replaced before it was taken is counted."""
+        with self._cv:
+            if self._frame is not None and self._frame[0] == generation:
+                self.replaced += 1
+            self._frame = (generation, item)
+            self._cv.notify_all()
+
+    def take_frame(self, generation: int) -> tuple[float, Frame, float] | None:
+        with self._cv:
+            frame, self._frame = self._frame, None
+        return frame[1] if frame is not None and frame[0] == generation else None
+
+    def take_commands(self) -> list[Callable[[], None]]:
+        with self._cv:
+            commands, self._commands = self._commands, []
+        return commands
+
+    def wait(self, timeout_s: float | None, for_frame: bool = False) -> bool:
+        """Sleep up to ``timeout_s``; ``True`` when woken by a command or ``stop`` (or a frame)."""
+        with self._cv:
+            return self._cv.wait_for(
+                lambda: self.stopped or bool(self._commands) or (for_frame and self._frame is not None),
+                timeout_s,
+            )
+
+
+class RateMeter:
+    """Frames per second from the times ``tick`` is called (seconds of ``clock``).
+
+    The interval between ticks is smoothed (an exponential moving average) and ``fps`` is its
+    inverse, so uneven intervals do not inflate the rate.
+    """
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.clock = clock
+        self.fps = 0.0
+        self._interval_s: float | None = None
+        self._last_s: float | None = None
+
+    def reset(self) -> None:
+        self.fps, self._interval_s, self._last_s = 0.0, None, None
+
+    def tick(self) -> None:
+        now = self.clock()
+        if self._last_s is not None:
+            dt = max(now - self._last_s, 1e-6)
+            previous = self._interval_s
+            self._interval_s = dt if previous is None else previous + RATE_SMOOTHING * (dt - previous)
+            self.fps = 1.0 / self._interval_s
+        self._last_s = now

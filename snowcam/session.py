@@ -38,14 +38,36 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
 import cv2
 
 from snowcam.captures import render_closeup, square_thumbnail
-from snowcam.feeds import CameraGrabber, CameraSpec, FilePlayer, FileSpec, SourceSpec
+from snowcam.events import (
+    CaptureSettings,
+    CaptureState,
+    Closeups,
+    CountdownChanged,
+    MirrorChanged,
+    OutputFailed,
+    PhotoFailed,
+    PhotoRefused,
+    PhotoSaved,
+    ProcessingError,
+    ProcessorFailed,
+    RecordingFailed,
+    RecordingSaved,
+    RecordingStarted,
+    SelectionChanged,
+    SessionEvent,
+    Shown,
+    SourceFailed,
+    SourceLost,
+    SourceRecovered,
+    StateChanged,
+)
+from snowcam.feeds import CameraGrabber, CameraSpec, FilePlayer, FileSpec, Mailbox, RateMeter, SourceSpec
 from snowcam.filters import FILTERS, Filter, create_filter, filter_names, render
 from snowcam.filters.selection import Selection
 from snowcam.outputs import Output, RecorderFactory, RecordingOutput, default_recorder
@@ -69,7 +91,6 @@ THUMB_PX = 96
 # The gallery's close-ups show a filter with at least this strength, so a subtle one is visible.
 CLOSEUP_MIN_STRENGTH = 0.75
 STRENGTH_STEP = 0.1
-RATE_SMOOTHING = 0.1
 
 
 class FrameProcessor(Protocol):
@@ -97,256 +118,6 @@ class PassThrough:
         pass
 
 
-class CaptureState(Enum):
-    """What the source is doing (see the module's docstring for the transitions)."""
-
-    NO_SOURCE = "no source"
-    OPENING = "opening"
-    LIVE = "live"
-    PAUSED = "paused"
-    ENDED = "ended"
-    LOST = "lost"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True, slots=True)
-class CaptureSettings:
-    """Where and how captures are saved.
-
-    ``image_format`` is ``png`` or ``jpg``; ``countdown_s`` the seconds before a photo (0: none).
-    """
-
-    photo_dir: Path
-    video_dir: Path
-    image_format: str = "png"
-    countdown_s: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Shown:
-    """A processed frame for the screen.
-
-    ``result`` is in the camera's orientation; ``view`` is what the screen shows (``result.output``
-    flipped left-right when ``mirrored``). ``ready_s`` is the clock second the frame was captured
-    (camera) or due (file). ``processed_fps`` is the session's recent processing rate;
-    ``skipped`` counts the frames the source delivered that were never processed, to stay live
-    (a newer camera frame replaced them, or a file frame was already late), since it opened.
-    ``position_s``/``duration_s`` place a video file's frame (``None`` for a camera).
-    """
-
-    result: FrameResult
-    view: Frame
-    ready_s: float
-    mirrored: bool
-    processed_fps: float
-    skipped: int
-    position_s: float | None = None
-    duration_s: float | None = None
-
-
-# --- events ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StateChanged:
-    state: CaptureState
-    spec: SourceSpec | None
-    info: SourceInfo | None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFailed:
-    """``spec`` could not be opened; a video file that fails leaves the current source running."""
-
-    spec: SourceSpec
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceLost:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SourceRecovered:
-    info: SourceInfo
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessorFailed:
-    """The face model could not be loaded: filters are off."""
-
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProcessingError:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class SelectionChanged:
-    selection: Selection
-
-
-@dataclass(frozen=True, slots=True)
-class MirrorChanged:
-    """``mirror`` is the setting; ``applies`` whether it flips the current source (a camera)."""
-
-    mirror: bool
-    applies: bool
-
-
-@dataclass(frozen=True, slots=True)
-class CountdownChanged:
-    """Whole seconds left before the photo, or ``None`` when the countdown ended or was cancelled."""
-
-    seconds_left: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoSaved:
-    path: Path
-    thumbnail: Frame
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoFailed:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class PhotoRefused:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingStarted:
-    path: Path
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingSaved:
-    path: Path
-    frames: int
-    thumbnail: Frame | None
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingFailed:
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class OutputFailed:
-    name: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class Closeups:
-    """Gallery close-ups: ``THUMB_PX``-square BGR images by filter name."""
-
-    images: dict[str, Frame]
-
-
-SessionEvent = (
-    StateChanged
-    | SourceFailed
-    | SourceLost
-    | SourceRecovered
-    | ProcessorFailed
-    | ProcessingError
-    | SelectionChanged
-    | MirrorChanged
-    | CountdownChanged
-    | PhotoSaved
-    | PhotoFailed
-    | PhotoRefused
-    | RecordingStarted
-    | RecordingSaved
-    | RecordingFailed
-    | OutputFailed
-    | Closeups
-)
-
-
-# --- plumbing ----------------------------------------------------------------------------
-
-
-class Mailbox:
-    """Work handed to the session thread from any thread: commands, and the newest camera frame."""
-
-    def __init__(self) -> None:
-        self._cv = threading.Condition()
-        self._commands: list[Callable[[], None]] = []
-        self._frame: tuple[int, tuple[float, Frame, float]] | None = None
-        self.replaced = 0
-        self.stopped = False
-
-    def post(self, command: Callable[[], None]) -> None:
-        with self._cv:
-            self._commands.append(command)
-            self._cv.notify_all()
-
-    def stop(self) -> None:
-        with self._cv:
-            self.stopped = True
-            self._cv.notify_all()
-
-    def put_frame(self, generation: int, item: tuple[float, Frame, float]) -> None:
-        """Keep only the newest camera frame; a frame replaced before it was taken is counted."""
-        with self._cv:
-            if self._frame is not None and self._frame[0] == generation:
-                self.replaced += 1
-            self._frame = (generation, item)
-            self._cv.notify_all()
-
-    def take_frame(self, generation: int) -> tuple[float, Frame, float] | None:
-        with self._cv:
-            frame, self._frame = self._frame, None
-        return frame[1] if frame is not None and frame[0] == generation else None
-
-    def take_commands(self) -> list[Callable[[], None]]:
-        with self._cv:
-            commands, self._commands = self._commands, []
-        return commands
-
-    def wait(self, timeout_s: float | None, for_frame: bool = False) -> bool:
-        """Sleep up to ``timeout_s``; ``True`` when woken by a command or ``stop`` (or a frame)."""
-        with self._cv:
-            return self._cv.wait_for(
-                lambda: self.stopped or bool(self._commands) or (for_frame and self._frame is not None),
-                timeout_s,
-            )
-
-
-class RateMeter:
-    """Frames per second from the times ``tick`` is called (seconds of ``clock``).
-
-    The interval between ticks is smoothed (an exponential moving average) and ``fps`` is its
-    inverse, so uneven intervals do not inflate the rate.
-    """
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock = clock
-        self.fps = 0.0
-        self._interval_s: float | None = None
-        self._last_s: float | None = None
-
-    def reset(self) -> None:
-        self.fps, self._interval_s, self._last_s = 0.0, None, None
-
-    def tick(self) -> None:
-        now = self.clock()
-        if self._last_s is not None:
-            dt = max(now - self._last_s, 1e-6)
-            previous = self._interval_s
-            self._interval_s = dt if previous is None else previous + RATE_SMOOTHING * (dt - previous)
-            self.fps = 1.0 / self._interval_s
-        self._last_s = now
-
-
 @dataclass
 class _Recording:
     output: RecordingOutput
@@ -366,6 +137,11 @@ class _Outputs:
     """Outputs by name, each with whether it gets the view (``True``) or the camera's orientation."""
 
     by_name: dict[str, tuple[Output, bool]] = field(default_factory=dict)
+
+
+def _has_beauty_strength(name: str) -> bool:
+    info = FILTERS[name]
+    return info.group == "beauty" and info.has_strength
 
 
 # --- the session -------------------------------------------------------------------------
@@ -418,6 +194,7 @@ class Session:
         self._built: dict[tuple[str, float], Filter] = {}
         self._closeup_filters: dict[tuple[str, float], Filter] = {}
         self._closeups_wanted: tuple[str, ...] = ()
+        self._building_closeups = False
         self._grabber: CameraGrabber | None = None
         self._file: _FileFeed | None = None
         self._generation = 0
@@ -805,8 +582,8 @@ class Session:
         self.set_selection(self.selection.with_strength(name, strength))
 
     def strength_target(self) -> str | None:
-        """The filter that ``change_strength`` moves: the last picked active filter with a strength."""
-        return next((n for n in reversed(self.selection.names) if FILTERS[n].has_strength), None)
+        """The filter that ``change_strength`` moves: the beauty filter with a strength picked last."""
+        return next((n for n in reversed(self.selection.names) if _has_beauty_strength(n)), None)
 
     def change_strength(self, steps: int) -> None:
         """Move the strength of :meth:`strength_target` by ``steps`` × ``STRENGTH_STEP`` (``[`` / ``]``)."""
@@ -816,10 +593,41 @@ class Session:
             self.set_strength(name, value)
 
     def request_closeups(self, names: Sequence[str]) -> None:
-        """Render gallery close-ups of ``names`` after the next frame (now, on a still frame)."""
+        """Render gallery close-ups of ``names`` after the next frame (now, on a still frame).
+
+        Filters are built for the close-ups in a helper thread (some take a few hundred
+        milliseconds to build), so the picture never waits; a close-up whose filter is not
+        built yet is left out of this answer and comes with a later request.
+        """
         self._closeups_wanted = tuple(n for n in names if n in FILTERS)
+        missing = [
+            key for key in map(self._closeup_key, self._closeups_wanted) if key not in self._closeup_filters
+        ]
+        if missing and not self._building_closeups:
+            self._building_closeups = True
+
+            def build() -> None:
+                built = {}
+                for name, strength in missing:
+                    try:
+                        built[(name, strength)] = create_filter(
+                            name, strength if FILTERS[name].has_strength else None
+                        )
+                    except Exception:
+                        logger.exception("The close-up of %s could not be built", name)
+
+                def install() -> None:
+                    self._closeup_filters.update(built)
+                    self._building_closeups = False
+
+                self.post(install)
+
+            self._start_helper(build, "snowcam-closeup-filters")
         if self.state is not CaptureState.LIVE and self.last is not None:
             self._render_closeups()
+
+    def _closeup_key(self, name: str) -> tuple[str, float]:
+        return name, max(self.selection.strength(name), CLOSEUP_MIN_STRENGTH)
 
     def _render_closeups(self) -> None:
         names, self._closeups_wanted = self._closeups_wanted, ()
@@ -829,15 +637,11 @@ class Session:
         r = last.result
         images: dict[str, Frame] = {}
         for name in names:
-            strength = max(self.selection.strength(name), CLOSEUP_MIN_STRENGTH)
-            key = (name, strength)
-            if key not in self._closeup_filters:
-                self._closeup_filters[key] = create_filter(
-                    name, strength if FILTERS[name].has_strength else None
-                )
-            effect = self._closeup_filters[key]
-            images[name] = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX, last.mirrored)
-        self._emit(Closeups(images))
+            effect = self._closeup_filters.get(self._closeup_key(name))
+            if effect is not None:
+                images[name] = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX, last.mirrored)
+        if images:
+            self._emit(Closeups(images))
 
     # --- view ------------------------------------------------------------------------------
 

@@ -260,6 +260,8 @@ def test_closeups_are_rendered_per_filter_from_the_live_faces(tmp_path: Path, cl
     h = Harness(tmp_path)
     h.session.open(FileSpec(clip))
     h.steps(5)
+    h.session.request_closeups(["none", "glasses-round", "landmarks"])  # builds their filters aside
+    h.settle()
     h.session.request_closeups(["none", "glasses-round", "landmarks"])
     h.steps(1)
     images = h.of(Closeups)[-1].images

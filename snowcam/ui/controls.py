@@ -1,9 +1,11 @@
-"""The replay controls of a video file: play/pause, a seek bar with the time, loop."""
+"""Control rows: the capture bar (recent captures, shutter, record) and a video file's replay bar."""
 
 from __future__ import annotations
 
 from PyQt6.QtCore import Qt, pyqtSignal
-from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
+
+from snowcam.ui.widgets import CaptureStrip, RoundButton
 
 
 def clock_text(seconds: float) -> str:
@@ -61,3 +63,35 @@ class PlaybackBar(QWidget):
         self.slider.setEnabled(bool(duration_s))
         if text != self.time_label.text():
             self.time_label.setText(text)
+
+
+class CaptureBar(QWidget):
+    """Below the picture: the recent captures, the shutter and record buttons, a key hint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("bottomBar")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(10, 4, 10, 4)
+        self.captures = CaptureStrip()
+        self.shutter = RoundButton("shutter")
+        self.shutter.setToolTip("Take a photo (Space)")
+        self.record_button = RoundButton("record")
+        self.record_button.setToolTip("Record video (R)")
+        center = QHBoxLayout()
+        center.setSpacing(18)
+        center.addStretch(1)
+        center.addWidget(self.shutter)
+        center.addWidget(self.record_button)
+        center.addStretch(1)
+        self.hint_label = QLabel("Space photo · R record\n←/→ filters · [ ] strength")
+        self.hint_label.setObjectName("dim")
+        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # The hint gives way first when the window is narrow.
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.hint_label.setMinimumWidth(0)
+        grid.addWidget(self.captures, 0, 0)
+        grid.addLayout(center, 0, 1)
+        grid.addWidget(self.hint_label, 0, 2)
+        for col in range(3):
+            grid.setColumnStretch(col, 1)

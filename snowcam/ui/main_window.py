@@ -26,19 +26,16 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import (
     QApplication,
-    QComboBox,
-    QGridLayout,
     QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMenu,
-    QSizePolicy,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from snowcam import events as ev
 from snowcam.captures import read_capture_thumbnail, recent_captures
 from snowcam.filters import FILTERS, filter_names
 from snowcam.filters.selection import Selection
@@ -47,39 +44,23 @@ from snowcam.session import (
     CameraSpec,
     CaptureSettings,
     CaptureState,
-    Closeups,
-    CountdownChanged,
     FileSpec,
-    MirrorChanged,
-    OutputFailed,
-    PhotoFailed,
-    PhotoRefused,
-    PhotoSaved,
-    ProcessingError,
-    ProcessorFailed,
-    RecordingFailed,
-    RecordingSaved,
-    RecordingStarted,
-    SelectionChanged,
     Session,
     SessionEvent,
     Shown,
-    SourceFailed,
-    SourceLost,
-    SourceRecovered,
     SourceSpec,
-    StateChanged,
 )
 from snowcam.sources import SourceInfo
 from snowcam.types import Frame
 from snowcam.ui import theme
-from snowcam.ui.controls import PlaybackBar, clock_text
+from snowcam.ui.controls import CaptureBar, PlaybackBar, clock_text
 from snowcam.ui.devices import CameraDevice, CameraWatcher
 from snowcam.ui.dialogs import Dialogs
 from snowcam.ui.gallery import FilterGallery, StrengthPanel
 from snowcam.ui.qimage import ndarray_to_qimage
-from snowcam.ui.settings import RESOLUTIONS, AppSettings
-from snowcam.ui.widgets import Banner, CaptureStrip, NoSourcePanel, PreviewWidget, RoundButton
+from snowcam.ui.settings import AppSettings
+from snowcam.ui.source_picker import SourcePicker, camera_entries, fill_camera_menu
+from snowcam.ui.widgets import Banner, CaptureStrip, NoSourcePanel, PreviewWidget
 from snowcam.ui.worker import SessionWorker
 
 logger = logging.getLogger(__name__)
@@ -229,14 +210,9 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(top)
         row.setContentsMargins(10, 6, 10, 6)
         row.setSpacing(8)
-        self.source_combo = QComboBox()
-        self.source_combo.setMinimumWidth(180)
-        self.source_combo.setToolTip("Camera or video to show")
-        self.resolution_combo = QComboBox()
-        self.resolution_combo.setToolTip("Camera resolution")
-        for combo in (self.source_combo, self.resolution_combo):
-            combo.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            combo.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.picker = SourcePicker()
+        self.source_combo = self.picker.source_combo
+        self.resolution_combo = self.picker.resolution_combo
         self.act_pause.setIcon(theme.icon("pause"))
         self.pause_button = QToolButton()
         self.pause_button.setObjectName("toggle")
@@ -247,8 +223,7 @@ class MainWindow(QMainWindow):
         # Replay controls take the resolution's place while a video file plays.
         self.playback_bar = PlaybackBar(self.pause_button, self.loop_button)
         self.playback_bar.hide()
-        row.addWidget(self.source_combo)
-        row.addWidget(self.resolution_combo)
+        row.addWidget(self.picker)
         row.addWidget(self.playback_bar, 1)
         self.top_stretch = QWidget()
         row.addWidget(self.top_stretch, 1)
@@ -265,35 +240,6 @@ class MainWindow(QMainWindow):
         for b in (self.mirror_button, self.countdown_button, self.overlay_button, self.capture_menu_button):
             row.addWidget(b)
         return top
-
-    def _build_controls(self) -> QWidget:
-        bottom = QWidget()
-        bottom.setObjectName("bottomBar")
-        controls = QGridLayout(bottom)
-        controls.setContentsMargins(10, 4, 10, 4)
-        self.captures = CaptureStrip()
-        self.shutter = RoundButton("shutter")
-        self.shutter.setToolTip("Take a photo (Space)")
-        self.record_button = RoundButton("record")
-        self.record_button.setToolTip("Record video (R)")
-        center = QHBoxLayout()
-        center.setSpacing(18)
-        center.addStretch(1)
-        center.addWidget(self.shutter)
-        center.addWidget(self.record_button)
-        center.addStretch(1)
-        self.hint_label = QLabel("Space photo · R record\n←/→ filters · [ ] strength")
-        self.hint_label.setObjectName("dim")
-        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        # The hint gives way first when the window is narrow.
-        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.hint_label.setMinimumWidth(0)
-        controls.addWidget(self.captures, 0, 0)
-        controls.addLayout(center, 0, 1)
-        controls.addWidget(self.hint_label, 0, 2)
-        for col in range(3):
-            controls.setColumnStretch(col, 1)
-        return bottom
 
     def _build_side_panel(self) -> QWidget:
         side = QWidget()
@@ -337,7 +283,10 @@ class MainWindow(QMainWindow):
         stage_column.addWidget(self.banner)
         stage_column.addWidget(self.stack, 1)
         left.addWidget(stage, 1)
-        self.controls = self._build_controls()
+        self.controls = CaptureBar()
+        self.captures = self.controls.captures
+        self.shutter = self.controls.shutter
+        self.record_button = self.controls.record_button
         left.addWidget(self.controls)
         body.addLayout(left, 1)
         self.side_panel = self._build_side_panel()
@@ -400,8 +349,10 @@ class MainWindow(QMainWindow):
         self.record_button.clicked.connect(self.toggle_recording)
         self.captures.opened.connect(self.open_capture)
         self.captures.folder_requested.connect(lambda: self.open_capture(self.settings.photo_dir))
-        self.source_combo.activated.connect(self.on_source_combo)
-        self.resolution_combo.activated.connect(self.on_resolution_combo)
+        self.picker.camera_chosen.connect(self.open_camera)
+        self.picker.open_requested.connect(self.ask_open_video)
+        self.picker.demo_requested.connect(self.play_demo)
+        self.picker.resolution_chosen.connect(self.on_resolution_chosen)
         self.playback_bar.seek_requested.connect(lambda s: w.request(Session.seek, s))
         self.no_source.open_button.clicked.connect(self.ask_open_video)
         self.no_source.demo_button.clicked.connect(self.play_demo)
@@ -468,41 +419,30 @@ class MainWindow(QMainWindow):
             self._save_settings()
             self.open_video(path)
 
-    def _camera_entries(self) -> list[CameraSpec]:
-        """The cameras the selector and the Camera menu offer, with one label each."""
-        width, height = self.settings.resolution
-        entries = [CameraSpec(d.index, width, height, name=d.name) for d in self.cameras]
-        current = self.spec if isinstance(self.spec, CameraSpec) else None
-        if current is not None and all(e.index != current.index for e in entries):
-            entries.insert(0, current)
-        if not entries:
-            entries.append(CameraSpec(self.settings.camera_index, width, height))
-        return entries
-
     # --- session events ------------------------------------------------------------------
 
     def on_event(self, event: SessionEvent) -> None:
         """Show what the session reports (runs on the UI thread)."""
-        if self._closing and not isinstance(event, RecordingSaved | RecordingFailed):
+        if self._closing and not isinstance(event, ev.RecordingSaved | ev.RecordingFailed):
             return
         match event:
-            case StateChanged():
+            case ev.StateChanged():
                 self.on_state_changed(event)
-            case SourceFailed(spec=spec, message=message):
+            case ev.SourceFailed(spec=spec, message=message):
                 self.on_source_failed(spec, message)
-            case SourceLost(message=message):
+            case ev.SourceLost(message=message):
                 self.preview.set_dim_message("Camera disconnected\nReconnecting…")
                 self.banner.show_message(message, "warning", ("Retry now", self.retry_camera))
                 self.banner.setProperty("source_error", True)
-            case SourceRecovered():
+            case ev.SourceRecovered():
                 self.preview.set_dim_message(None)
                 self.banner.show_message("The camera is back.", "info", timeout_ms=3000)
                 self.banner.setProperty("source_error", False)
-            case SelectionChanged(selection=selection):
+            case ev.SelectionChanged(selection=selection):
                 self._show_selection(selection)
                 self.settings.selection = selection.to_dict()
                 self._save_settings()
-            case MirrorChanged(mirror=mirror, applies=applies):
+            case ev.MirrorChanged(mirror=mirror, applies=applies):
                 self.act_mirror.setChecked(mirror)
                 is_file = isinstance(self.spec, FileSpec)
                 self.act_mirror.setEnabled(applies or not is_file)
@@ -511,34 +451,34 @@ class MainWindow(QMainWindow):
                     if is_file
                     else "Mirror the camera picture like a selfie; photos and videos are saved as shown (M)"
                 )
-            case CountdownChanged(seconds_left=left):
+            case ev.CountdownChanged(seconds_left=left):
                 self.preview.set_countdown(left)
                 self.shutter.set_active(left is not None)
-            case PhotoSaved(path=path, thumbnail=thumb):
+            case ev.PhotoSaved(path=path, thumbnail=thumb):
                 self.preview.flash()
                 self.captures.add(path, ndarray_to_qimage(thumb))
                 self.statusBar().showMessage(f"Saved {path}", 5000)
                 self.photo_saved.emit(str(path))
-            case PhotoFailed(message=message):
+            case ev.PhotoFailed(message=message):
                 self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), 15000)
-            case PhotoRefused(message=message):
+            case ev.PhotoRefused(message=message):
                 self.statusBar().showMessage(message, 3000)
-            case RecordingStarted(path=path):
+            case ev.RecordingStarted(path=path):
                 self.on_recording_started(path)
-            case RecordingSaved():
+            case ev.RecordingSaved():
                 self.on_recording_saved(event)
-            case RecordingFailed(message=message):
+            case ev.RecordingFailed(message=message):
                 self._recording_ended()
                 self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), 15000)
-            case ProcessorFailed(message=message):
+            case ev.ProcessorFailed(message=message):
                 self.on_processor_failed(message)
-            case ProcessingError(message=message) | OutputFailed(message=message):
+            case ev.ProcessingError(message=message) | ev.OutputFailed(message=message):
                 self.banner.show_message(message, "error", timeout_ms=10000)
-            case Closeups(images=images):
+            case ev.Closeups(images=images):
                 for name, image in images.items():
                     self.gallery.set_thumbnail(name, ndarray_to_qimage(image))
 
-    def on_state_changed(self, event: StateChanged) -> None:
+    def on_state_changed(self, event: ev.StateChanged) -> None:
         previous, self.state = self.state, event.state
         spec, info = event.spec, event.info
         if event.state is CaptureState.OPENING:
@@ -612,66 +552,28 @@ class MainWindow(QMainWindow):
         elif self.state is CaptureState.LOST:
             self.worker.request(Session.retry_camera)
 
+    def _camera_entries(self) -> list[CameraSpec]:
+        return camera_entries(self.cameras, self.spec, self.settings.resolution, self.settings.camera_index)
+
     def _fill_camera_menu(self) -> None:
-        self.camera_menu.clear()
-        group = QActionGroup(self.camera_menu)
-        for camera in self._camera_entries():
-            act = self.camera_menu.addAction(camera.label)
-            act.setCheckable(True)
-            act.setChecked(isinstance(self.spec, CameraSpec) and self.spec.index == camera.index)
-            act.triggered.connect(lambda _=False, i=camera.index: self.open_camera(i))
-            group.addAction(act)
-        self.camera_menu.addSeparator()
-        self.camera_menu.addActions([self.act_retry, self.act_mirror])
+        fill_camera_menu(
+            self.camera_menu,
+            self._camera_entries(),
+            self.spec,
+            self.open_camera,
+            [self.act_retry, self.act_mirror],
+        )
 
     def _fill_source_combo(self) -> None:
-        combo = self.source_combo
-        combo.blockSignals(True)
-        combo.clear()
-        for camera in self._camera_entries():
-            combo.addItem(theme.icon("camera"), camera.label, ("camera", camera.index))
-        if isinstance(self.spec, FileSpec):
-            combo.addItem(theme.icon("film"), self.spec.label, ("file", str(self.spec.path)))
-        combo.insertSeparator(combo.count())
-        combo.addItem(theme.icon("folder"), "Open a video…", ("open", None))
-        combo.addItem(theme.icon("film"), "Demo clip", ("demo", None))
-        current = 0
-        for i in range(combo.count()):
-            data = combo.itemData(i)
-            if isinstance(self.spec, FileSpec) and data == ("file", str(self.spec.path)):
-                current = i
-            elif isinstance(self.spec, CameraSpec) and data == ("camera", self.spec.index):
-                current = i
-        combo.setCurrentIndex(current)
-        combo.blockSignals(False)
+        self.picker.show_sources(self._camera_entries(), self.spec)
 
     def _fill_resolution_combo(self) -> None:
-        combo = self.resolution_combo
-        combo.blockSignals(True)
-        combo.clear()
         device = next((d for d in self.cameras if d.index == self.settings.camera_index), None)
-        offered = set(device.resolutions) if device and device.resolutions else set(RESOLUTIONS)
-        sizes = sorted({s for s in RESOLUTIONS if s in offered} | {self.settings.resolution})
-        for w, h in sizes:
-            combo.addItem(f"{w}×{h}", (w, h))
-            if (w, h) == self.settings.resolution:
-                combo.setCurrentIndex(combo.count() - 1)
-        combo.blockSignals(False)
+        self.picker.show_resolutions(device, self.settings.resolution)
 
-    def on_source_combo(self, index: int) -> None:
-        kind, value = self.source_combo.itemData(index) or (None, None)
-        if kind == "camera":
-            self.open_camera(int(value))
-        elif kind == "open":
-            self._fill_source_combo()
-            self.ask_open_video()
-        elif kind == "demo":
-            self.play_demo()
-
-    def on_resolution_combo(self, index: int) -> None:
-        size = self.resolution_combo.itemData(index)
-        if size and tuple(size) != self.settings.resolution:
-            self.settings.resolution = (int(size[0]), int(size[1]))
+    def on_resolution_chosen(self, width: int, height: int) -> None:
+        if (width, height) != self.settings.resolution:
+            self.settings.resolution = (width, height)
             self._save_settings()
             if isinstance(self.spec, CameraSpec):
                 self.open_camera(self.spec.index)
@@ -778,7 +680,11 @@ class MainWindow(QMainWindow):
         self.selection = selection
         self.gallery.set_active(selection.names)
         self.strengths.set_entries(
-            [(n, FILTERS[n].title, selection.strength(n)) for n in selection.names if FILTERS[n].has_strength]
+            [
+                (n, FILTERS[n].title, selection.strength(n))
+                for n in selection.names
+                if FILTERS[n].group == "beauty" and FILTERS[n].has_strength
+            ]
         )
         titles = " + ".join(FILTERS[n].title for n in selection.names) or "No filter"
         self.statusBar().showMessage(titles, 2000)
@@ -849,7 +755,7 @@ class MainWindow(QMainWindow):
         self.record_button.setToolTip("Record video (R)")
         self.preview.set_recording(None)
 
-    def on_recording_saved(self, event: RecordingSaved) -> None:
+    def on_recording_saved(self, event: ev.RecordingSaved) -> None:
         self._recording_ended()
         if self._closing:
             return
