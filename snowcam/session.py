@@ -129,7 +129,6 @@ class _FileFeed:
     source: FrameSource
     player: FilePlayer | None
     ended: bool = False
-    skipped_before: int = 0
 
 
 @dataclass

@@ -708,7 +708,7 @@ class MainWindow(QMainWindow):
         self.worker.request(Session.take_photo)
 
     def on_escape(self) -> None:
-        if self.preview._countdown is not None:
+        if self.shutter.is_active():  # the countdown is running
             self.worker.request(Session.cancel_countdown)
         elif self.isFullScreen():
             self.toggle_fullscreen()

@@ -440,3 +440,21 @@ def test_no_photo_of_a_stale_frame_when_the_camera_failed(qtbot, make_window, ca
     with qtbot.assertNotEmitted(window.photo_saved, wait=300):
         qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "No picture" in window.statusBar().currentMessage(), timeout=2000)
+
+
+def test_session_events_update_the_view(qtbot, make_window, clip: Path) -> None:
+    """The view shows what the session reports, and nothing else decides it."""
+    from snowcam import events as ev
+
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    window.worker.event.emit(ev.CountdownChanged(2))
+    assert window.preview._countdown == 2 and window.shutter.is_active()
+    window.worker.event.emit(ev.CountdownChanged(None))
+    assert window.preview._countdown is None and not window.shutter.is_active()
+    window.worker.event.emit(ev.StateChanged(CaptureState.ENDED, window.spec, window.source_info))
+    assert window.act_pause.isChecked() and "End of the video" in window.statusBar().currentMessage()
+    window.worker.event.emit(ev.PhotoRefused("No picture yet."))
+    assert window.statusBar().currentMessage() == "No picture yet."
+    window.worker.event.emit(ev.OutputFailed("virtualcam", "The virtual camera went away."))
+    assert "went away" in window.banner.text()
