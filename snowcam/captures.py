@@ -109,19 +109,17 @@ def render_closeup(
     filters: Sequence[Filter],
     t_s: float,
     size_px: int,
-    mirrored: bool = False,
     zoom: float = 1.9,
 ) -> Frame:
     """A ``size_px`` square close-up of the first face with ``filters`` drawn by :func:`render`.
 
     The square around the face (``zoom`` × its box) is cut and shrunk first and the faces moved
-    into it, so a close-up costs a fraction of a whole frame. ``mirrored`` flips the result
-    left-right, to match a mirrored preview.
+    into it, so a close-up costs a fraction of a whole frame. It is in the camera's orientation
+    (the session mirrors it like the preview).
     """
     x, y, side, _ = face_crop_xywh(frame.shape, faces, zoom)
     work_px = min(side, 2 * size_px)
     scale = work_px / side
     crop = cv2.resize(frame[y : y + side, x : x + side], (work_px, work_px), interpolation=cv2.INTER_AREA)
     out = render(crop, transform_faces(faces[:1], (x, y), scale), filters, t_s)
-    out = cv2.resize(out, (size_px, size_px), interpolation=cv2.INTER_AREA)
-    return cv2.flip(out, 1) if mirrored else out
+    return cv2.resize(out, (size_px, size_px), interpolation=cv2.INTER_AREA)

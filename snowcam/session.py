@@ -93,6 +93,11 @@ CLOSEUP_MIN_STRENGTH = 0.75
 STRENGTH_STEP = 0.1
 
 
+def mirror_view(frame: Frame, mirrored: bool) -> Frame:
+    """The view transform, the one place a picture is mirrored: ``frame`` flipped left-right, or as is."""
+    return cv2.flip(frame, 1) if mirrored else frame
+
+
 class FrameProcessor(Protocol):
     """What the session needs from :class:`snowcam.pipeline.Pipeline` (or a stand-in)."""
 
@@ -507,7 +512,7 @@ class Session:
 
     def _publish(self, result: FrameResult, ready_s: float) -> None:
         mirrored = self._mirrored()
-        view = cv2.flip(result.output, 1) if mirrored else result.output
+        view = mirror_view(result.output, mirrored)
         position = duration = None
         if self._file is not None and isinstance(self._file.source, SeekableSource):
             position, duration = self._file.source.position_s, self._file.source.duration_s
@@ -638,7 +643,8 @@ class Session:
         for name in names:
             effect = self._closeup_filters.get(self._closeup_key(name))
             if effect is not None:
-                images[name] = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX, last.mirrored)
+                closeup = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX)
+                images[name] = mirror_view(closeup, last.mirrored)
         if images:
             self._emit(Closeups(images))
 

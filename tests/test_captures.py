@@ -59,5 +59,3 @@ def test_a_closeup_draws_what_render_draws_on_the_whole_frame() -> None:
     plain = cv2.resize(frame[y0 : y0 + side, x0 : x0 + side], (96, 96), interpolation=cv2.INTER_AREA)
     error = np.abs(closeup.astype(int) - reference.astype(int)).mean()
     assert error < 0.5 * np.abs(plain.astype(int) - reference.astype(int)).mean()
-    mirrored = render_closeup(frame, (face,), (glasses,), 0.0, 96, mirrored=True)
-    assert np.array_equal(mirrored, closeup[:, ::-1])

@@ -69,6 +69,11 @@ def test_at_1280x720_the_picture_is_the_main_thing(qtbot, make_window) -> None:
     bottom = window.shutter.mapTo(window, QPoint(0, window.shutter.height())).y()
     assert bottom <= window.height(), "the shutter is on screen"
 
+    window.resize(QSize(824, 590))  # the smallest size that showed a 250 px picture before
+    qtbot.waitUntil(lambda: window.height() <= 590)
+    QApplication.processEvents()
+    assert window.preview.image_rect().height() >= 0.6 * window.height()
+
 
 def test_one_name_per_camera_in_selector_menu_and_messages(qtbot, make_window, cameras) -> None:
     cameras.fail = True
