@@ -553,14 +553,20 @@ class Session:
         built: dict[tuple[str, float], Filter] = {}
         for name in selection.names:
             key = (name, selection.strength(name))
-            built[key] = self._built.get(key) or create_filter(
-                name, key[1] if FILTERS[name].has_strength else None
+            built[key] = (
+                self._built.get(key)
+                or self._reusable(key)
+                or create_filter(name, key[1] if FILTERS[name].has_strength else None)
             )
         self._built = built
         self._filters = tuple(built.values())
         self._processor.filters = self._filters
         self._emit(SelectionChanged(selection))
         self._redraw_still()
+
+    def _reusable(self, key: tuple[str, float]) -> Filter | None:
+        """A close-up's filter that the picture may share: a look (whole frame, no state, no faces)."""
+        return self._closeup_filters.get(key) if FILTERS[key[0]].group == "look" else None
 
     def choose(self, name: str) -> None:
         """A plain pick (:meth:`Selection.choose`)."""

@@ -450,3 +450,19 @@ def test_every_registered_filter_can_be_chosen_through_the_session(tmp_path: Pat
         h.steps(1)
         expected = [] if FILTERS[name].group == "none" else [f"filter:{name}"]
         assert [k for k in h.shown[-1].result.stage_ms if k.startswith("filter:")] == expected
+
+
+def test_a_look_built_for_its_closeup_is_not_built_again_for_the_picture(tmp_path: Path, clip: Path) -> None:
+    looks = [n for n, info in FILTERS.items() if info.group == "look"]
+    if not looks:
+        pytest.skip("no look registered")
+    h = Harness(tmp_path)
+    h.session.open(FileSpec(clip))
+    h.steps(2)
+    h.session.request_closeups([looks[0], "glasses-round"])
+    h.settle()
+    h.session.choose(looks[0])
+    assert h.session._filters[-1] is h.session._closeup_filters[(looks[0], 1.0)]
+    h.session.choose("glasses-round")  # a sticker may keep state: never shared
+    glasses = next(f for f in h.session._filters if f.name == "glasses-round")
+    assert glasses is not h.session._closeup_filters[("glasses-round", 1.0)]
