@@ -112,3 +112,31 @@ def test_full_screen_shows_the_picture_and_controls_on_mouse_move(qtbot, make_wi
     assert window.controls.isVisible() and window.top_bar.isVisible()
     window._chrome_timer.timeout.emit()
     assert not window.controls.isVisible(), "they go again"
+
+
+def test_forty_filters_fit_the_gallery(qtbot, make_window, monkeypatch) -> None:
+    """The catalogue is growing to about 40 filters: tabs and a scrolling grid keep the window small."""
+    from dataclasses import replace
+
+    from snowcam.filters import FILTERS
+
+    template = FILTERS["glasses-round"]
+    for i, group in enumerate(["face"] * 16 + ["beauty"] * 6 + ["look"] * 4 + ["effect"] * 10):
+        name = f"extra-{group}-{i}"
+        monkeypatch.setitem(FILTERS, name, replace(template, name=name, title=f"Extra {i}", group=group))
+    window = make_window(camera=0)
+    assert len(window.gallery.tiles) >= 40
+    assert [window.gallery.tabs.tabText(i) for i in range(window.gallery.tabs.count())] == [
+        "Face",
+        "Beauty",
+        "Looks",
+        "Effects",
+        "Debug",
+    ]
+    hint = window.sizeHint()
+    assert hint.width() <= 1280 and hint.height() <= 720, hint
+    wait_frames(qtbot, window)
+    window.gallery.show_group("face")
+    qtbot.keyClick(window, Qt.Key.Key_9)
+    names = window.gallery.names_in("face")
+    qtbot.waitUntil(lambda: names[8] in window.active_filters, timeout=3000)
