@@ -72,7 +72,9 @@ class AppSettings:
         try:
             selection = json.loads(str(get("filters/selection", "", str)))
         except ValueError:
-            selection = d.selection
+            # Settings of an earlier version kept only the active names.
+            older = get("filters/active", None, list)
+            selection = {"names": [str(n) for n in older], "strengths": {}} if older else d.selection
         if not isinstance(selection, dict):
             selection = d.selection
         return cls(

@@ -140,3 +140,20 @@ def test_forty_filters_fit_the_gallery(qtbot, make_window, monkeypatch) -> None:
     qtbot.keyClick(window, Qt.Key.Key_9)
     names = window.gallery.names_in("face")
     qtbot.waitUntil(lambda: names[8] in window.active_filters, timeout=3000)
+
+
+def test_settings_of_an_earlier_version_keep_their_filters(tmp_path: Path) -> None:
+    from PyQt6.QtCore import QSettings
+
+    from snowcam.ui.settings import AppSettings
+
+    store = QSettings(str(tmp_path / "old.ini"), QSettings.Format.IniFormat)
+    assert AppSettings.load(store).selection["names"] == ["big-eyes"], "the default"
+    store.setValue("filters/active", ["glasses-round", "landmarks"])
+    assert AppSettings.load(store).selection["names"] == ["glasses-round", "landmarks"]
+    store.setValue("filters/selection", "{not json")
+    assert AppSettings.load(store).selection["names"] == ["glasses-round", "landmarks"]
+    settings = AppSettings.load(store)
+    settings.selection = {"names": ["look-warm"], "strengths": {"big-eyes": 0.3}}
+    settings.save(store)
+    assert AppSettings.load(store).selection == settings.selection
