@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
 from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QSlider, QToolButton, QWidget
 
+from snowcam.captures import read_capture_thumbnail, recent_captures
+from snowcam.session import THUMB_PX
+from snowcam.types import Frame
+from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.widgets import CaptureStrip, RoundButton
 
 
@@ -66,10 +75,17 @@ class PlaybackBar(QWidget):
 
 
 class CaptureBar(QWidget):
-    """Below the picture: the recent captures, the shutter and record buttons, a key hint."""
+    """Below the picture: the recent captures, the shutter and record buttons, a key hint.
+
+    :meth:`load_recent` fills the strip with earlier captures, read in a thread of its own.
+    """
+
+    _found = pyqtSignal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._found.connect(self._add_found)
+        self._loader: threading.Thread | None = None
         self.setObjectName("bottomBar")
         grid = QGridLayout(self)
         grid.setContentsMargins(10, 4, 10, 4)
@@ -95,3 +111,28 @@ class CaptureBar(QWidget):
         grid.addWidget(self.hint_label, 0, 2)
         for col in range(3):
             grid.setColumnStretch(col, 1)
+
+    def load_recent(self, folders: Sequence[str | os.PathLike[str]]) -> None:
+        """Show the newest captures in ``folders`` (named by ``sinks``) without waiting for the disk."""
+
+        def load() -> None:
+            items: list[tuple[Path, Frame]] = []
+            for path in recent_captures(folders, CaptureStrip.MAX_ITEMS):
+                thumb = read_capture_thumbnail(path, THUMB_PX)
+                if thumb is not None:
+                    items.append((path, thumb))
+            self._found.emit(items)
+
+        self._loader = threading.Thread(target=load, name="snowcam-recent-captures", daemon=True)
+        self._loader.start()
+
+    def wait_loaded(self, timeout_s: float = 5.0) -> None:
+        """Wait for :meth:`load_recent`'s thread (closing the window)."""
+        if self._loader is not None:
+            self._loader.join(timeout_s)
+
+    def _add_found(self, items: list[tuple[Path, Frame]]) -> None:
+        known = set(self.captures.paths())
+        for path, thumb in reversed(items):
+            if path not in known:
+                self.captures.add(path, ndarray_to_qimage(thumb), path.suffix.lower() == ".mp4")

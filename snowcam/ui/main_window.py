@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
 
-from PyQt6.QtCore import QElapsedTimer, QObject, QSettings, QSize, Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import QElapsedTimer, QSettings, QSize, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import (
     QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
-    QKeySequence,
 )
 from PyQt6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QMainWindow,
-    QMenu,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -36,11 +32,9 @@ from PyQt6.QtWidgets import (
 )
 
 from snowcam import events as ev
-from snowcam.captures import read_capture_thumbnail, recent_captures
 from snowcam.filters import FILTERS, filter_names
 from snowcam.filters.selection import Selection
 from snowcam.session import (
-    THUMB_PX,
     CameraSpec,
     CaptureSettings,
     CaptureState,
@@ -51,8 +45,8 @@ from snowcam.session import (
     SourceSpec,
 )
 from snowcam.sources import SourceInfo
-from snowcam.types import Frame
 from snowcam.ui import theme
+from snowcam.ui.actions import WindowActions
 from snowcam.ui.controls import CaptureBar, PlaybackBar, clock_text
 from snowcam.ui.devices import CameraDevice, CameraWatcher
 from snowcam.ui.dialogs import Dialogs
@@ -60,7 +54,7 @@ from snowcam.ui.gallery import FilterGallery, StrengthPanel
 from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.settings import AppSettings
 from snowcam.ui.source_picker import SourcePicker, camera_entries, fill_camera_menu
-from snowcam.ui.widgets import Banner, CaptureStrip, NoSourcePanel, PreviewWidget
+from snowcam.ui.widgets import Banner, NoSourcePanel, PreviewWidget
 from snowcam.ui.worker import SessionWorker
 
 logger = logging.getLogger(__name__)
@@ -72,12 +66,6 @@ FIRST_SIZE = QSize(1180, 780)
 CLOSEUP_INTERVAL_MS = 1200
 CONTROLS_HIDE_MS = 2500
 SEEK_STEP_S = 5.0
-
-
-class _Bridge(QObject):
-    """Carries results of background jobs (any thread) to the window (UI thread)."""
-
-    captures_found = pyqtSignal(object)
 
 
 class MainWindow(QMainWindow):
@@ -119,13 +107,11 @@ class MainWindow(QMainWindow):
         self.recording_path: Path | None = None
         self._recording_clock = QElapsedTimer()
         self._closeups = closeups
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snowcam-captures")
-        self._bridge = _Bridge(self)
         self._closing = False
 
         self.setWindowTitle("snowcam")
         self.setAcceptDrops(True)
-        self._build_actions()
+        self.actions = WindowActions(self)
         self._build_ui()
         self._build_menus()
         self._connect()
@@ -136,60 +122,6 @@ class MainWindow(QMainWindow):
             watcher.setParent(self)
 
     # --- construction --------------------------------------------------------------------
-
-    def _action(
-        self, text: str, slot: Callable[..., object], shortcut: str | None = None, checkable: bool = False
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut:
-            action.setShortcut(QKeySequence(shortcut))
-        action.setCheckable(checkable)
-        # A checkable item shows a checkmark in menus; an icon would hide it on the dark menu.
-        action.setIconVisibleInMenu(False)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        s = self.settings
-        self.act_open = self._action("&Open a video…", self.ask_open_video, "Ctrl+O")
-        self.act_demo = self._action("Play the &demo clip", self.play_demo)
-        self.act_photo_dir = self._action("Photo folder…", self.ask_photo_dir)
-        self.act_video_dir = self._action("Video folder…", self.ask_video_dir)
-        self.act_show_photos = self._action("Show photos", lambda: self.open_capture(self.settings.photo_dir))
-        self.act_quit = self._action("&Quit", self.close, "Ctrl+Q")
-        self.act_retry = self._action("&Try the camera again", self.retry_camera)
-        self.act_mirror = self._action("&Mirror the camera (selfie view)", self.set_mirror, "M", True)
-        self.act_mirror.setChecked(s.mirror)
-        self.act_snapshot = self._action("Take a &photo", self.take_photo, "Space")
-        self.act_record = self._action("&Record video", self.toggle_recording, "R")
-        self.act_countdown = self._action("3-second &countdown", self.set_countdown, "T", True)
-        self.act_countdown.setChecked(s.countdown)
-        self.format_group = QActionGroup(self)
-        self.act_png = self._action("PNG (lossless)", lambda: self.set_image_format("png"), checkable=True)
-        self.act_jpg = self._action("JPEG (smaller)", lambda: self.set_image_format("jpg"), checkable=True)
-        for act in (self.act_png, self.act_jpg):
-            self.format_group.addAction(act)
-        (self.act_jpg if s.image_format == "jpg" else self.act_png).setChecked(True)
-        self.act_overlay = self._action("&Stats overlay", self.set_overlay, "F", True)
-        self.act_overlay.setChecked(s.overlay)
-        self.act_pause = self._action("&Pause", self.toggle_pause, "P", True)
-        self.act_loop = self._action("&Loop the video", self.set_loop, "L", True)
-        self.act_loop.setChecked(s.loop)
-        self.act_back = self._action("Back 5 s", lambda: self.seek_by(-SEEK_STEP_S), "Shift+Left")
-        self.act_ahead = self._action("Ahead 5 s", lambda: self.seek_by(SEEK_STEP_S), "Shift+Right")
-        self.act_next = self._action("&Next filter", lambda: self.cycle_filter(1), "Right")
-        self.act_prev = self._action("P&revious filter", lambda: self.cycle_filter(-1), "Left")
-        self.act_next_group = self._action("Next group", lambda: self.gallery.step_group(1), "Down")
-        self.act_prev_group = self._action("Previous group", lambda: self.gallery.step_group(-1), "Up")
-        self.act_none = self._action("&No filter", lambda: self.worker.request(Session.choose, "none"), "0")
-        self.act_less = self._action("Less (strength)", lambda: self.change_strength(-1), "[")
-        self.act_more = self._action("More (strength)", lambda: self.change_strength(1), "]")
-        self.act_fullscreen = self._action("&Full screen", self.toggle_fullscreen, "F11", True)
-        self.act_escape = self._action("Cancel", self.on_escape, "Esc")
-        for n in range(1, 10):
-            self._action(f"Filter {n}", lambda _=False, n=n: self.pick_number(n, False), str(n))
-            self._action(f"Combine {n}", lambda _=False, n=n: self.pick_number(n, True), f"Ctrl+{n}")
 
     def _toggle_button(self, icon_name: str, text: str, action: QAction) -> QToolButton:
         button = QToolButton()
@@ -213,13 +145,13 @@ class MainWindow(QMainWindow):
         self.picker = SourcePicker()
         self.source_combo = self.picker.source_combo
         self.resolution_combo = self.picker.resolution_combo
-        self.act_pause.setIcon(theme.icon("pause"))
+        self.actions.pause.setIcon(theme.icon("pause"))
         self.pause_button = QToolButton()
         self.pause_button.setObjectName("toggle")
-        self.pause_button.setDefaultAction(self.act_pause)
+        self.pause_button.setDefaultAction(self.actions.pause)
         self.pause_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.pause_button.setToolTip("Pause / play (P)")
-        self.loop_button = self._toggle_button("loop", "Loop", self.act_loop)
+        self.loop_button = self._toggle_button("loop", "Loop", self.actions.loop)
         # Replay controls take the resolution's place while a video file plays.
         self.playback_bar = PlaybackBar(self.pause_button, self.loop_button)
         self.playback_bar.hide()
@@ -227,9 +159,9 @@ class MainWindow(QMainWindow):
         row.addWidget(self.playback_bar, 1)
         self.top_stretch = QWidget()
         row.addWidget(self.top_stretch, 1)
-        self.mirror_button = self._toggle_button("mirror", "Mirror", self.act_mirror)
-        self.countdown_button = self._toggle_button("timer", "3 s", self.act_countdown)
-        self.overlay_button = self._toggle_button("stats", "Stats", self.act_overlay)
+        self.mirror_button = self._toggle_button("mirror", "Mirror", self.actions.mirror)
+        self.countdown_button = self._toggle_button("timer", "3 s", self.actions.countdown)
+        self.overlay_button = self._toggle_button("stats", "Stats", self.actions.overlay)
         self.capture_menu_button = QToolButton()
         self.capture_menu_button.setObjectName("toggle")
         self.capture_menu_button.setIcon(theme.icon("tune"))
@@ -308,38 +240,14 @@ class MainWindow(QMainWindow):
         self._fill_resolution_combo()
 
     def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([self.act_open, self.act_demo])
-        file_menu.addSeparator()
-        file_menu.addActions([self.act_show_photos, self.act_photo_dir, self.act_video_dir])
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_quit)
-        self.camera_menu = bar.addMenu("&Camera")
+        self.camera_menu, saving = self.actions.build_menus(self.menuBar())
         self._fill_camera_menu()
-        capture_menu = bar.addMenu("Ca&pture")
-        capture_menu.addActions([self.act_snapshot, self.act_record])
-        capture_menu.addSeparator()
-        capture_menu.addAction(self.act_countdown)
-        saving = QMenu("Saving", self)
-        saving.addActions([self.act_png, self.act_jpg])
-        saving.addSeparator()
-        saving.addActions([self.act_photo_dir, self.act_video_dir, self.act_show_photos])
-        capture_menu.addMenu(saving)
         self.capture_menu_button.setMenu(saving)
-        filters_menu = bar.addMenu("Fi&lters")
-        filters_menu.addActions([self.act_none, self.act_prev, self.act_next])
-        filters_menu.addActions([self.act_prev_group, self.act_next_group, self.act_less, self.act_more])
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions([self.act_mirror, self.act_overlay, self.act_fullscreen])
-        view_menu.addSeparator()
-        view_menu.addActions([self.act_pause, self.act_loop, self.act_back, self.act_ahead])
 
     def _connect(self) -> None:
         w = self.worker
         w.frame_ready.connect(self.on_frame_ready)
         w.event.connect(self.on_event)
-        self._bridge.captures_found.connect(self.on_captures_found)
         self.preview.first_frame_shown.connect(self.on_first_frame_shown)
         self.preview.mouse_moved.connect(self.on_mouse_moved)
         self.gallery.chosen.connect(self.on_gallery_chosen)
@@ -382,7 +290,7 @@ class MainWindow(QMainWindow):
         self._tick.start()
         if self._closeups:
             self._closeup_timer.start()
-        self._io.submit(self._find_captures)
+        self.controls.load_recent((self.settings.photo_dir, self.settings.video_dir))
 
     def open_source(self, spec: SourceSpec) -> None:
         if isinstance(spec, CameraSpec) and (
@@ -443,9 +351,9 @@ class MainWindow(QMainWindow):
                 self.settings.selection = selection.to_dict()
                 self._save_settings()
             case ev.MirrorChanged(mirror=mirror, applies=applies):
-                self.act_mirror.setChecked(mirror)
+                self.actions.mirror.setChecked(mirror)
                 is_file = isinstance(self.spec, FileSpec)
-                self.act_mirror.setEnabled(applies or not is_file)
+                self.actions.mirror.setEnabled(applies or not is_file)
                 self.mirror_button.setToolTip(
                     "Video files play as recorded; the mirror applies to cameras (M)"
                     if is_file
@@ -490,8 +398,8 @@ class MainWindow(QMainWindow):
         if event.state is CaptureState.LIVE and (not resumed or spec != self.spec):
             self.on_source_opened(spec, info)
         paused = event.state in (CaptureState.PAUSED, CaptureState.ENDED)
-        self.act_pause.setChecked(paused)
-        self.act_pause.setIcon(theme.icon("play" if paused else "pause"))
+        self.actions.pause.setChecked(paused)
+        self.actions.pause.setIcon(theme.icon("play" if paused else "pause"))
         self.preview.set_paused(event.state is CaptureState.PAUSED)
         if event.state is CaptureState.ENDED:
             self.statusBar().showMessage("End of the video: press P to play it again.", 5000)
@@ -561,7 +469,7 @@ class MainWindow(QMainWindow):
             self._camera_entries(),
             self.spec,
             self.open_camera,
-            [self.act_retry, self.act_mirror],
+            [self.actions.retry, self.actions.mirror],
         )
 
     def _fill_source_combo(self) -> None:
@@ -630,7 +538,7 @@ class MainWindow(QMainWindow):
     def _on_tick(self) -> None:
         if self.recording_path is not None:
             self.preview.set_recording(f"REC  {clock_text(self._recording_clock.elapsed() / 1000.0)}")
-        if self.act_overlay.isChecked():
+        if self.actions.overlay.isChecked():
             self.preview.set_stats_lines(self._stats_lines())
 
     def _stats_lines(self) -> list[str]:
@@ -713,26 +621,10 @@ class MainWindow(QMainWindow):
         elif self.isFullScreen():
             self.toggle_fullscreen()
 
-    def _find_captures(self) -> None:
-        """Runs on a background thread: the newest earlier captures, for the strip."""
-        items: list[tuple[Path, Frame]] = []
-        folders = (self.settings.photo_dir, self.settings.video_dir)
-        for path in recent_captures(folders, CaptureStrip.MAX_ITEMS):
-            thumb = read_capture_thumbnail(path, THUMB_PX)
-            if thumb is not None:
-                items.append((path, thumb))
-        self._bridge.captures_found.emit(items)
-
     def open_capture(self, path: str | Path) -> None:
         """Open a photo, video or folder with the desktop's default app."""
         if not Dialogs.open_path(path):
             self.statusBar().showMessage(f"No app could open {path}", 5000)
-
-    def on_captures_found(self, items: list[tuple[Path, Frame]]) -> None:
-        known = set(self.captures.paths())
-        for path, thumb in reversed(items):
-            if path not in known:
-                self.captures.add(path, ndarray_to_qimage(thumb), path.suffix.lower() == ".mp4")
 
     def toggle_recording(self) -> None:
         if self.recording_path is not None:
@@ -799,7 +691,7 @@ class MainWindow(QMainWindow):
 
     def toggle_pause(self, paused: bool) -> None:
         if not isinstance(self.spec, FileSpec):
-            self.act_pause.setChecked(False)
+            self.actions.pause.setChecked(False)
             return
         self.worker.request(Session.set_paused, bool(paused))
 
@@ -813,7 +705,7 @@ class MainWindow(QMainWindow):
             self.showNormal()
         else:
             self.showFullScreen()
-        self.act_fullscreen.setChecked(self.isFullScreen())
+        self.actions.fullscreen.setChecked(self.isFullScreen())
         self._set_chrome_visible(not self.isFullScreen())
 
     def on_mouse_moved(self) -> None:
@@ -856,5 +748,5 @@ class MainWindow(QMainWindow):
         self.store.setValue("window/geometry", self.saveGeometry())
         self.store.sync()
         self.worker.stop()
-        self._io.shutdown(wait=True)
+        self.controls.wait_loaded()
         super().closeEvent(event)

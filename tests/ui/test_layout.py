@@ -80,18 +80,25 @@ def test_one_name_per_camera_in_selector_menu_and_messages(qtbot, make_window, c
     window = make_window(camera=3)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
     assert window.source_combo.currentText() == "Camera 3"
-    menu = [a.text() for a in window.camera_menu.actions() if a.isCheckable() and a is not window.act_mirror]
+    menu = [
+        a.text() for a in window.camera_menu.actions() if a.isCheckable() and a is not window.actions.mirror
+    ]
     assert menu == ["Camera 3"]
     assert "Camera 3" in window.no_source.title.text()
 
 
 def test_menu_toggles_show_their_state(qtbot, make_window) -> None:
     window = make_window(camera=0)
-    for action in (window.act_mirror, window.act_loop, window.act_overlay, window.act_countdown):
+    for action in (
+        window.actions.mirror,
+        window.actions.loop,
+        window.actions.overlay,
+        window.actions.countdown,
+    ):
         assert action.isCheckable() and not action.isIconVisibleInMenu(), action.text()
-    before = window.act_overlay.isChecked()
-    window.act_overlay.trigger()
-    assert window.act_overlay.isChecked() != before and window.overlay_button.isChecked() != before
+    before = window.actions.overlay.isChecked()
+    window.actions.overlay.trigger()
+    assert window.actions.overlay.isChecked() != before and window.overlay_button.isChecked() != before
 
 
 def test_full_screen_shows_the_picture_and_controls_on_mouse_move(qtbot, make_window, monkeypatch) -> None:

@@ -142,9 +142,9 @@ def test_space_with_countdown_takes_a_jpeg(qtbot, make_window, clip: Path, monke
     monkeypatch.setattr(MainWindow, "COUNTDOWN_S", 1)
     window = make_window(video=clip)
     wait_frames(qtbot, window)
-    window.act_jpg.trigger()
-    window.act_countdown.trigger()
-    assert window.act_countdown.isChecked()
+    window.actions.jpg.trigger()
+    window.actions.countdown.trigger()
+    assert window.actions.countdown.isChecked()
     with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
         qtbot.keyClick(window, Qt.Key.Key_Space)
         qtbot.waitUntil(lambda: window.preview._countdown == 1, timeout=2000)
@@ -159,7 +159,7 @@ def test_space_during_the_countdown_takes_the_photo_now_and_esc_cancels(
     monkeypatch.setattr(MainWindow, "COUNTDOWN_S", 30)
     window = make_window(video=clip)
     wait_frames(qtbot, window)
-    window.act_countdown.trigger()
+    window.actions.countdown.trigger()
     qtbot.keyClick(window, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: window.preview._countdown == 30, timeout=2000)
     assert window.shutter.is_active()
@@ -217,7 +217,9 @@ def test_no_camera_shows_a_message_and_its_buttons_work(
     window = make_window(camera=0)
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.no_source, timeout=5000)
     assert "could not be opened" in window.no_source.message.text()
-    assert window.act_mirror.isChecked() and window.act_mirror.isEnabled(), "the setting waits for a camera"
+    assert window.actions.mirror.isChecked() and window.actions.mirror.isEnabled(), (
+        "the setting waits for a camera"
+    )
 
     window.no_source.demo_button.click()
     wait_frames(qtbot, window, 3)
@@ -286,13 +288,13 @@ def test_mirror_is_shown_and_saved_as_shown_and_files_play_as_recorded(
     qtbot.keyClick(window, Qt.Key.Key_M)
     qtbot.waitUntil(lambda: not window.last_frame.mirrored, timeout=3000)
     assert not left_is_brighter(window.last_frame.view)
-    assert not window.act_mirror.isChecked()
+    assert not window.actions.mirror.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_M)
 
     window.open_video(clip)
     qtbot.waitUntil(lambda: isinstance(window.spec, FileSpec), timeout=3000)
-    qtbot.waitUntil(lambda: not window.act_mirror.isEnabled(), timeout=3000)
-    assert window.act_mirror.isChecked(), "the setting is kept, shown, and not applied to files"
+    qtbot.waitUntil(lambda: not window.actions.mirror.isEnabled(), timeout=3000)
+    assert window.actions.mirror.isChecked(), "the setting is kept, shown, and not applied to files"
     assert "as recorded" in window.mirror_button.toolTip()
 
 
@@ -301,7 +303,7 @@ def test_pause_loop_overlay_and_drop(qtbot, make_window, clip: Path, tmp_path: P
     wait_frames(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_P)
     qtbot.waitUntil(lambda: window.state is CaptureState.PAUSED, timeout=2000)
-    assert window.preview._paused and window.act_pause.isChecked()
+    assert window.preview._paused and window.actions.pause.isChecked()
     shown = window.last_frame.result.t_s
     window.on_gallery_chosen("glasses-hearts", False)
     wait_filters(qtbot, window, "big-eyes", "glasses-hearts")
@@ -355,14 +357,14 @@ def test_settings_persist_between_runs(qtbot, make_window, clip: Path, store) ->
     wait_active(qtbot, window, "big-eyes", "glasses-round", "look-warm")
     window.strengths.sliders["big-eyes"].setValue(80)
     qtbot.waitUntil(lambda: window.selection.strength("big-eyes") == pytest.approx(0.8))
-    window.act_overlay.trigger()
-    window.act_countdown.trigger()
+    window.actions.overlay.trigger()
+    window.actions.countdown.trigger()
     window.close()
 
     again = make_window(video=clip)
     assert again.active_filters == ["big-eyes", "glasses-round", "look-warm"]
     assert again.strengths.sliders["big-eyes"].value() == 80
-    assert again.act_overlay.isChecked() and again.act_countdown.isChecked()
+    assert again.actions.overlay.isChecked() and again.actions.countdown.isChecked()
     wait_filters(qtbot, again, "big-eyes", "glasses-round", "look-warm")
 
 
@@ -453,8 +455,19 @@ def test_session_events_update_the_view(qtbot, make_window, clip: Path) -> None:
     window.worker.event.emit(ev.CountdownChanged(None))
     assert window.preview._countdown is None and not window.shutter.is_active()
     window.worker.event.emit(ev.StateChanged(CaptureState.ENDED, window.spec, window.source_info))
-    assert window.act_pause.isChecked() and "End of the video" in window.statusBar().currentMessage()
+    assert window.actions.pause.isChecked() and "End of the video" in window.statusBar().currentMessage()
     window.worker.event.emit(ev.PhotoRefused("No picture yet."))
     assert window.statusBar().currentMessage() == "No picture yet."
     window.worker.event.emit(ev.OutputFailed("virtualcam", "The virtual camera went away."))
     assert "went away" in window.banner.text()
+
+
+def test_earlier_captures_come_back_in_the_strip(qtbot, make_window, clip: Path) -> None:
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    with qtbot.waitSignal(window.photo_saved, timeout=5000) as saved:
+        window.take_photo()
+    window.close()
+
+    again = make_window(video=clip)
+    qtbot.waitUntil(lambda: again.captures.paths() == [Path(saved.args[0])], timeout=5000)
