@@ -20,6 +20,7 @@ from PyQt6.QtGui import (
     QDragEnterEvent,
     QDragLeaveEvent,
     QDropEvent,
+    QResizeEvent,
 )
 from PyQt6.QtWidgets import (
     QApplication,
@@ -200,6 +201,7 @@ class MainWindow(QMainWindow):
         body.setSpacing(0)
         left = QVBoxLayout()
         left.setSpacing(0)
+        self._column, self._left = column, left
         stage = QWidget()
         stage_column = QVBoxLayout(stage)
         stage_column.setContentsMargins(8, 6, 8, 6)
@@ -715,8 +717,48 @@ class MainWindow(QMainWindow):
             self._chrome_timer.start()
 
     def _set_chrome_visible(self, visible: bool) -> None:
-        for widget in (self.menuBar(), self.top_bar, self.side_panel, self.controls, self.statusBar()):
-            widget.setVisible(visible)
+        """Full screen: the picture, with the bars floating over it while ``visible``; else the layout."""
+        full = self.isFullScreen()
+        for widget in (self.menuBar(), self.side_panel, self.statusBar()):
+            widget.setVisible(not full)
+        if full:
+            self._float_bars()
+        else:
+            self._dock_bars()
+        self.top_bar.setVisible(visible or not full)
+        self.controls.setVisible(visible or not full)
+
+    def _float_bars(self) -> None:
+        """Lay the top bar and the capture bar over the picture, so showing them never resizes it."""
+        central = self.centralWidget()
+        if self.top_bar.parent() is central and self._column.indexOf(self.top_bar) < 0:
+            self._place_bars()
+            return
+        self._column.removeWidget(self.top_bar)
+        self._left.removeWidget(self.controls)
+        for bar in (self.top_bar, self.controls):
+            bar.setParent(central)
+        self._place_bars()
+
+    def _place_bars(self) -> None:
+        central = self.centralWidget()
+        width, height = central.width(), central.height()
+        top_h, bottom_h = self.top_bar.sizeHint().height(), self.controls.sizeHint().height()
+        self.top_bar.setGeometry(0, 0, width, top_h)
+        self.controls.setGeometry(0, height - bottom_h, width, bottom_h)
+        self.top_bar.raise_()
+        self.controls.raise_()
+
+    def _dock_bars(self) -> None:
+        if self._column.indexOf(self.top_bar) >= 0:
+            return
+        self._column.insertWidget(0, self.top_bar)
+        self._left.insertWidget(1, self.controls)
+
+    def resizeEvent(self, event: QResizeEvent | None) -> None:
+        super().resizeEvent(event)
+        if self._column.indexOf(self.top_bar) < 0:
+            self._place_bars()
 
     def ask_photo_dir(self) -> None:
         path = Dialogs.ask_folder(self, "Save photos in", self.settings.photo_dir)

@@ -115,10 +115,18 @@ def test_full_screen_shows_the_picture_and_controls_on_mouse_move(qtbot, make_wi
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
+    QApplication.processEvents()
+    picture = window.preview.size()
     QApplication.sendEvent(window.preview, move)
     assert window.controls.isVisible() and window.top_bar.isVisible()
+    QApplication.processEvents()
+    assert window.preview.size() == picture, "the controls float over the picture"
+    assert window.controls.geometry().bottom() == window.centralWidget().height() - 1
     window._chrome_timer.timeout.emit()
     assert not window.controls.isVisible(), "they go again"
+    monkeypatch.setattr(window, "isFullScreen", lambda: False)
+    window._set_chrome_visible(True)
+    assert window.side_panel.isVisible() and window._column.indexOf(window.top_bar) == 0
 
 
 def test_forty_filters_fit_the_gallery(qtbot, make_window, monkeypatch) -> None:
