@@ -170,5 +170,15 @@ def _register_builtin_catalog(toml_path: Path) -> None:
             register_stickers([_parse_sticker(toml_path, name, table)])
 
 
+def _register_effects() -> None:
+    from snowcam.filters import effects
+
+    register(FilterInfo("fx-hearts", "Floating hearts", effects.FloatingHearts, "effect"))
+    register(FilterInfo("fx-sparkles", "Sparkles", effects.TwinkleSparkles, "effect"))
+    register(FilterInfo("fx-rainbow", "Rainbow (open your mouth)", effects.MouthRainbow, "effect"))
+    register(FilterInfo("fx-stars", "Stars (raise your brows)", effects.StarBurst, "effect"))
+
+
 _register_builtin_catalog(assets_dir() / "filters.toml")
+_register_effects()
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
