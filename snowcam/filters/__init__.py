@@ -170,6 +170,19 @@ def _register_builtin_catalog(toml_path: Path) -> None:
             register_stickers([_parse_sticker(toml_path, name, table)])
 
 
+def _register_beauty() -> None:
+    from snowcam.filters import beauty
+
+    for name, title, factory, default in (
+        ("beauty-smooth", "Smooth skin", beauty.SkinSmooth, 0.7),
+        ("beauty-slim", "Slim face", beauty.FaceSlim, 0.6),
+        ("beauty-eyes", "Bright eyes", beauty.EyeBrighten, 0.6),
+        ("beauty-teeth", "White teeth", beauty.TeethWhiten, 0.7),
+        ("beauty-lips", "Rose lips", beauty.LipColour, 0.6),
+    ):
+        register(FilterInfo(name, title, factory, "beauty", has_strength=True, default_strength=default))
+
+
 def _register_effects() -> None:
     from snowcam.filters import effects
 
@@ -180,5 +193,6 @@ def _register_effects() -> None:
 
 
 _register_builtin_catalog(assets_dir() / "filters.toml")
+_register_beauty()
 _register_effects()
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))

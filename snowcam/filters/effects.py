@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -314,7 +315,12 @@ class MouthRainbow(_Effect):
 def draw_rainbow(
     out: Frame, xy: npt.NDArray[np.float64], frame: FaceFrame, extent: float, t_s: float
 ) -> None:
-    """Draw the rainbow ribbon of ``MouthRainbow`` with ``extent`` in (0, 1] of its full length."""
+    """Draw the rainbow ribbon of ``MouthRainbow`` with ``extent`` in (0, 1] of its full length.
+
+    The ribbon is computed on a grid of at most about 96 px along its length and resized to the
+    frame: it is made of soft gradients, so the coarse grid does not show and the cost stays
+    small for a face that fills the frame.
+    """
     s = frame.size_px
     dx, dy = frame.down_xy
     start = xy[60:68].mean(axis=0)
@@ -330,25 +336,32 @@ def draw_rainbow(
     y1 = min(h, math.ceil(max(start[1], end[1]) + margin) + 1)
     if x1 <= x0 or y1 <= y0 or length < 1.0:
         return
-    ys, xs = np.mgrid[y0:y1, x0:x1].astype(np.float32)
-    rx, ry = xs - np.float32(start[0]), ys - np.float32(start[1])
-    along = (rx * dx + ry * dy) / np.float32(length)  # 0 at the mouth, 1 at the end
+    scale = min(1.0, 96.0 / (MouthRainbow.LENGTH * s))
+    grid_w, grid_h = max(2, round((x1 - x0) * scale)), max(2, round((y1 - y0) * scale))
+    xs = np.linspace(x0, x1 - 1, grid_w, dtype=np.float32)
+    ys = np.linspace(y0, y1 - 1, grid_h, dtype=np.float32)
+    rx = xs[None, :] - np.float32(start[0])
+    ry = ys[:, None] - np.float32(start[1])
+    along = (rx * np.float32(dx) + ry * np.float32(dy)) / np.float32(length)  # 0 at the mouth, 1 at the end
     k = np.clip(along, 0.0, 1.0)
-    half = (w0 + (w1 - w0) * np.sqrt(k)) / 2.0 + 0.0
-    wave = 0.05 * s * np.sin(6.0 * k - 7.0 * t_s) * k
-    across = (rx * -dy + ry * dx - wave) / (2.0 * half)  # -0.5..0.5 inside the ribbon
-    inside = np.clip((0.5 - np.abs(across)) * 2.0 * half, 0.0, 1.0)  # 1 px antialiased edge
+    half = (w0 + (w1 - w0) * np.sqrt(k)) / 2.0
+    wave = np.float32(0.05 * s) * np.sin(6.0 * k - np.float32(7.0 * t_s)) * k
+    across = (rx * np.float32(-dy) + ry * np.float32(dx) - wave) / (2.0 * half)  # -0.5..0.5 inside
+    edge_px = 1.0 / scale  # one frame pixel of antialiasing at the ribbon's edge
+    inside = np.clip((0.5 - np.abs(across)) * 2.0 * half / np.float32(edge_px), 0.0, 1.0)
     cap = np.clip(along * length / 3.0, 0.0, 1.0) * np.clip((1.0 - along) * 4.0, 0.0, 1.0)
-    alpha = inside * cap * 0.95
+    alpha = (inside * cap * 0.95).astype(np.float32)
     # Stripe index with a soft step between stripes (about a fifth of a stripe wide).
-    position = np.clip((across + 0.5) * len(_RAINBOW_BGR) - 0.5, 0.0, len(_RAINBOW_BGR) - 1.0)
-    band = np.minimum(position.astype(np.int32), len(_RAINBOW_BGR) - 2)
+    n = len(_RAINBOW_BGR)
+    position = np.clip((across + 0.5) * n - 0.5, 0.0, n - 1.0)
+    band = np.minimum(position.astype(np.int32), n - 2)
     mix = np.clip((position - band - 0.5) * 5.0 + 0.5, 0.0, 1.0)[..., None]
     colour = _RAINBOW_BGR[band] * (1.0 - mix) + _RAINBOW_BGR[band + 1] * mix
-    shine = (
-        1.0 + 0.18 * np.sin(18.0 * k - 12.0 * t_s)[..., None] - 0.25 * (2.0 * np.abs(across))[..., None] ** 2
-    )
-    colour = np.clip(colour * shine, 0, 255)
-    roi = out[y0:y1, x0:x1].astype(np.float32)
-    a = alpha[..., None]
-    out[y0:y1, x0:x1] = np.rint(colour * a + roi * (1.0 - a)).astype(np.uint8)
+    shine = 1.0 + 0.18 * np.sin(18.0 * k - np.float32(12.0 * t_s)) - 0.25 * (2.0 * np.abs(across)) ** 2
+    colour = np.clip(colour * shine[..., None], 0, 255).astype(np.float32)
+    size = (x1 - x0, y1 - y0)
+    if (grid_w, grid_h) != size:
+        colour = cv2.resize(colour, size, interpolation=cv2.INTER_LINEAR)
+        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
+    roi = out[y0:y1, x0:x1]
+    roi[...] = cv2.blendLinear(colour.astype(np.uint8), roi, alpha, 1.0 - alpha)
