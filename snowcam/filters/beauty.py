@@ -175,9 +175,10 @@ class FaceSlim(FaceFilter):
 
     __slots__ = ("group", "name", "strength")
 
-    # Inward pull at strength 1 for jaw points 2..14, in face widths (0 at the chin and temples).
-    PULL = 0.075
-    RADIUS = 0.26  # support radius of each point's displacement, in face widths
+    # At strength 1 a jaw point moves this fraction of its distance to the face's centre line
+    # (the lower face narrows by about that much); its displacement fades out over RADIUS.
+    SQUEEZE = 0.12
+    RADIUS = 0.22  # in face widths (jaw 0 to 16)
 
     def __init__(self, strength: float = 0.6) -> None:
         self.name = "beauty-slim"
@@ -198,8 +199,10 @@ class FaceSlim(FaceFilter):
         # The pull is strongest at the lower cheeks (jaw 4-6, 10-12), gentle at the chin.
         profile = np.sin(np.linspace(0.0, math.pi, len(controls))) ** 0.7
         profile *= 1.0 - 0.6 * np.exp(-(((np.arange(len(controls)) - 6) / 1.5) ** 2))
-        side = np.sign((controls - centre) @ across)
-        pull = (-side * profile * self.PULL * self.strength * face_w)[:, None] * across[None, :]
+        # Proportional to each point's distance from the centre line: under a head turn the far
+        # side, foreshortened, moves less, and the chin (on the line) does not move sideways.
+        offset = (controls - centre) @ across
+        pull = (-offset * profile * self.SQUEEZE * self.strength)[:, None] * across[None, :]
         radius = self.RADIUS * face_w
         roi = _Roi.around(controls, radius + 1.0, out.shape, face_w)
         if roi is None:

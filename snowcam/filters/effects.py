@@ -190,10 +190,10 @@ class TwinkleSparkles(_Effect):
                 continue
             rng = _rng(self.name, face.track_id, slot)
             angle = rng.uniform(-math.pi * 1.05, math.pi * 0.05)  # the upper half around the head
-            radius = rng.uniform(0.62, 0.9)
+            radius = rng.uniform(0.72, 0.98)
             cx = frame.centre_x + radius * s * math.cos(angle)
             cy = 0.5 * (frame.y0 + frame.y1) + radius * s * 1.05 * math.sin(angle)
-            width = rng.uniform(0.12, 0.22) * s
+            width = rng.uniform(0.16, 0.26) * s
             pulse = math.sin(math.pi * age / self.LIFE_S)
             sprite_angle = 0.6 * age
             self._sprite.draw(out, (cx, cy), width * (0.4 + 0.6 * pulse), sprite_angle, pulse)

@@ -106,7 +106,7 @@ def star(size: int = 64, bgr: tuple[int, int, int] = (40, 200, 255)) -> Rgba:
 
 @cache
 def sparkle(size: int = 48) -> Rgba:
-    """A white four-pointed twinkle with a pale blue-violet halo."""
+    """A white four-pointed twinkle with a warm golden halo."""
     n = size * _SUPER
     ys, xs = (np.mgrid[0:n, 0:n].astype(np.float32) - (n - 1) / 2) / (n / 2)
     ax, ay = np.abs(xs), np.abs(ys)
@@ -114,7 +114,7 @@ def sparkle(size: int = 48) -> Rgba:
     rays = np.clip(1.0 - (np.sqrt(ax) + np.sqrt(ay)) / 0.95, 0, 1) ** 0.6
     r = np.hypot(xs, ys)
     core = np.clip(1.0 - r / 0.22, 0, 1)
-    halo = 0.35 * np.exp(-((r / 0.45) ** 2))
+    halo = 0.55 * np.exp(-((r / 0.42) ** 2))
     alpha = np.clip(np.maximum(np.maximum(rays * 1.6, core), halo), 0, 1).astype(np.float32)
     white = np.clip(np.maximum(rays * 1.6, core), 0, 1)[..., None]
     colour = white * np.array([255, 255, 255], np.float32) + (1 - white) * np.array(
