@@ -54,6 +54,11 @@ def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
 
     unknown = [f for f in filters if f not in filter_names()]
     if unknown:
+        from snowcam.filters.catalog import why_missing
+
+        broken = why_missing(unknown[0])
+        if broken is not None:
+            raise UserError(f"filter {unknown[0]!r} could not be loaded: {broken}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
         return build_pipeline(PipelineSettings(model_path=model), filters)

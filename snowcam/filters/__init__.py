@@ -7,8 +7,9 @@ later is bent), then face stickers, then effects, then the colour look over the 
 and the debug overlay last. Face stickers occupy **slots** (:data:`SLOTS`): two stickers that
 share a slot replace each other (see :mod:`snowcam.filters.selection`).
 
-Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; sticker filters come
-from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`).
+Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; data filters (stickers,
+looks) come from ``assets/filters.toml`` and the user's own ``filters.toml`` through the
+catalogue (:mod:`snowcam.filters.catalog`), which keeps the entries that failed to load.
 """
 
 from __future__ import annotations
@@ -16,12 +17,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from snowcam.filters.base import GROUPS, SLOTS, FaceFilter, Filter
 from snowcam.filters.debug import Landmarks, NoFilter
 from snowcam.filters.eyes import DEFAULT_STRENGTH, BigEyes
-from snowcam.filters.stickers import StickerFilter, StickerSpec, load_sticker_filters
 from snowcam.resources import assets_dir
 from snowcam.types import Face, Frame, validate_frame
 
@@ -35,7 +34,6 @@ __all__ = [
     "create_filter",
     "filter_names",
     "register",
-    "register_stickers",
     "render",
 ]
 
@@ -80,14 +78,6 @@ def register(info: FilterInfo) -> FilterInfo:
         raise ValueError(f"a filter named {info.name!r} is already registered ({FILTERS[info.name].source})")
     FILTERS[info.name] = info
     return info
-
-
-def register_stickers(specs: Sequence[StickerSpec], source: str = "built-in") -> None:
-    """Register one filter per validated sticker declaration (see ``load_sticker_filters``)."""
-    for spec in specs:
-        register(
-            FilterInfo(spec.name, spec.title, partial(StickerFilter, spec), "face", spec.slots, source=source)
-        )
 
 
 def filter_names() -> list[str]:
@@ -153,5 +143,8 @@ register(
         "big-eyes", "Big eyes", BigEyes, "beauty", has_strength=True, default_strength=DEFAULT_STRENGTH
     )
 )
-register_stickers(load_sticker_filters(assets_dir() / "filters.toml"))
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
+
+from snowcam.filters import catalog  # noqa: E402  (needs register and FilterInfo above)
+
+catalog.load_into_registry(assets_dir() / "filters.toml")
