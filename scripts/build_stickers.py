@@ -95,9 +95,14 @@ def pad(img: Image, top: int = 0, bottom: int = 0, left: int = 0, right: int = 0
 
 
 def over(dst: Image, src: Image, x: int, y: int) -> None:
-    """Composite ``src`` over ``dst`` in place with its top-left at (x, y) (straight alpha)."""
+    """Composite ``src`` over ``dst`` in place with its top-left at (x, y), clipped (straight alpha)."""
     h, w = src.shape[:2]
-    region = dst[y : y + h, x : x + w]
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + w, dst.shape[1]), min(y + h, dst.shape[0])
+    if x1 <= x0 or y1 <= y0:
+        return
+    src = src[y0 - y : y1 - y, x0 - x : x1 - x]
+    region = dst[y0:y1, x0:x1]
     a_s, a_d = src[..., 3:4], region[..., 3:4]
     a_o = a_s + a_d * (1 - a_s)
     colour = (src[..., :3] * a_s + region[..., :3] * a_d * (1 - a_s)) / np.maximum(a_o, 1e-6)
@@ -353,11 +358,285 @@ def build_dog(icons: Path) -> None:
     save("dog_tongue.png", tongue(), "anchor (100, 0): top centre")
 
 
-def build_crown(icons: Path) -> None:
+def ears_from(
+    icons: Path,
+    name: str,
+    box: tuple[float, float, float, float],
+    split_x: float,
+    gap_px: int,
+    tilt_deg: float,
+    width_px: int,
+    fade: float = 0.8,
+) -> Image:
+    """Both ears of an animal emoji: the view-box region ``box`` (x0, y0, x1, y1) cut at ``split_x``,
+    each ear tilted outward by ``tilt_deg``, set ``gap_px`` further apart, bases faded out."""
+    img = emoji(icons, name, 1024)
+    x0, y0, x1, y1 = box
+    halves = [crop_units(img, x0, y0, split_x, y1), crop_units(img, split_x, y0, x1, y1)]
+    halves = [fade_bottom(h, fade) for h in halves]
+    left, right = trim(rotate(halves[0], tilt_deg), 2), trim(rotate(halves[1], -tilt_deg), 2)
+    h = max(left.shape[0], right.shape[0])
+    w = left.shape[1] + right.shape[1] + gap_px
+    out = np.zeros((h, w, 4), np.float32)
+    over(out, left, 0, h - left.shape[0])
+    over(out, right, w - right.shape[1], h - right.shape[0])
+    return resize(out, width_px)
+
+
+def bunny_teeth() -> Image:
+    c = Canvas(120, 110)
+    for x0 in (8, 62):
+        shape = np.vstack(
+            [
+                [[x0, 0], [x0 + 50, 0]],
+                bezier((x0 + 50, 0), (x0 + 52, 60), (x0 + 50, 96), (x0 + 25, 98), 24),
+                bezier((x0 + 25, 98), (x0, 96), (x0 - 2, 60), (x0, 0), 24),
+            ]
+        )
+        m = c.mask(poly(shape))
+        c.paint(m, c.linear(0, 100, bgr("#d9d4cf"), bgr("#ffffff")))
+        c.paint(m - c.mask(poly(shape * [1, 0.98] + [0, -3]), blur=2).clip(0, 1) * 0, bgr("#ffffff"), 0)
+        c.paint(c.mask(stroke(shape, 3)), bgr("#b9b2ab"), 0.8)
+        c.paint(c.mask(ellipse(x0 + 16, 40, 6, 22), blur=3), bgr("#ffffff"), 0.9)
+    return c.result()
+
+
+def bear_ears() -> Image:
+    c = Canvas(640, 230)
+    for cx in (92, 548):
+        shade(c, c.mask(ellipse(cx, 118, 88, 86)), "#8a5a3c", "#b07a52", "#4f3020", cx - 20, 90, 70)
+        shade(c, c.mask(ellipse(cx, 128, 50, 48), blur=3), "#e0a878", "#f6cfa5", "#b97a4c", cx, 112, 40)
+    return fade_bottom(c.result(), 0.78)
+
+
+def bear_nose() -> Image:
+    c = Canvas(150, 110)
+    shape = np.vstack(
+        [
+            bezier((10, 30), (10, -6), (140, -6), (140, 30), 30),
+            bezier((140, 30), (140, 70), (100, 104), (75, 104), 20),
+            bezier((75, 104), (50, 104), (10, 70), (10, 30), 20),
+        ]
+    )
+    shade(c, c.mask(poly(shape)), "#3b2620", "#7a5a4c", "#1c1210", 62, 30, 50)
+    c.paint(c.mask(ellipse(55, 26, 24, 10, -6), blur=3), bgr("#ffffff"), 0.5)
+    return c.result()
+
+
+def moustache() -> Image:
+    """A curled handlebar moustache, dark brown with a soft top light."""
+    c = Canvas(520, 170)
+    half = np.vstack(
+        [
+            bezier((260, 40), (215, 10), (150, 30), (110, 70), 30),
+            bezier((110, 70), (80, 100), (40, 110), (30, 72), 30),
+            bezier((30, 72), (25, 55), (45, 45), (55, 60), 20),
+            bezier((55, 60), (60, 75), (45, 80), (45, 80), 6),
+            bezier((45, 80), (70, 118), (130, 120), (180, 100), 30),
+            bezier((180, 100), (220, 86), (245, 86), (260, 95), 20),
+        ]
+    )
+    both = [half, np.column_stack([520 - half[:, 0], half[:, 1]])]
+    m = c.mask(*(poly(h) for h in both))
+    c.paint(m, c.linear(20, 120, bgr("#6b4a33"), bgr("#2a1a12")))
+    for h in both:
+        c.paint(c.mask(stroke(h, 2.5)), bgr("#1e120c"), 0.6)
+    c.paint(
+        m * c.mask(ellipse(180, 58, 70, 14, 12), ellipse(340, 58, 70, 14, -12), blur=6), bgr("#b08a6a"), 0.55
+    )
+    return c.result()
+
+
+def blush_cheek(mirror: bool) -> Image:
+    """A soft pink blush with a few freckles for one cheek (``mirror`` for the image-right one)."""
+    c = Canvas(260, 180)
+    t = np.clip(np.hypot((c.x - 130) / 115, (c.y - 95) / 70), 0, 1)
+    c.paint(np.ones_like(t) * (1 - t * t * (3 - 2 * t)), bgr("#ff6f91"), 0.65)
+    rng = np.random.default_rng(11)
+    for _ in range(14):
+        x, y = rng.uniform(40, 220), rng.uniform(35, 115)
+        r = rng.uniform(2.6, 4.4)
+        c.paint(c.mask(ellipse(x, y, r, r * 0.85, rng.uniform(0, 180)), blur=1.2), bgr("#8a4b2f"), 0.75)
+    img = c.result()
+    return img[:, ::-1].copy() if mirror else img
+
+
+def leaf(c: Canvas, x: float, y: float, length: float, angle_deg: float) -> None:
+    t = np.radians(angle_deg)
+    d = np.array([np.cos(t), np.sin(t)])
+    n = np.array([-d[1], d[0]])
+    p0 = np.array([x, y])
+    p3 = p0 + d * length
+    outline = np.vstack(
+        [
+            bezier(
+                p0,
+                p0 + d * length * 0.3 + n * length * 0.35,
+                p3 - d * length * 0.25 + n * length * 0.1,
+                p3,
+                24,
+            ),
+            bezier(
+                p3,
+                p3 - d * length * 0.25 - n * length * 0.1,
+                p0 + d * length * 0.3 - n * length * 0.35,
+                p0,
+                24,
+            ),
+        ]
+    )
+    m = c.mask(poly(outline))
+    shade(c, m, "#4caf50", "#a5d86a", "#2e7d32", *(p0 + d * length * 0.4 + n * length * 0.08), length * 0.5)
+    c.paint(
+        c.mask(stroke(bezier(p0, p0 + d * length * 0.4, p3 - d * length * 0.3, p3, 12), 2)),
+        bgr("#2e6b2f"),
+        0.6,
+    )
+
+
+def flower_crown(icons: Path) -> Image:
+    """Blossoms on an arc across the top of the head, bigger in front, leaves behind them."""
+    w, h = 760, 300
+    c = Canvas(w, h)
+    xs = np.linspace(-1, 1, 9)
+
+    def arc(u: float) -> tuple[float, float]:
+        return 380 + 310 * u, 110 + 100 * (1 - u * u) ** 0.8
+
+    for u in np.linspace(-1.05, 1.05, 14):
+        x, y = arc(float(np.clip(u, -1, 1)))
+        leaf(c, x, y, 70, -90 + 60 * u + (35 if int(u * 100) % 2 else -35))
+    base = c.result()
+    kinds = ["cherry-blossom", "hibiscus", "blossom"]
+    flowers = {k: trim(emoji(icons, k, 512)) for k in kinds}
+    order = [0, 2, 1, 0, 1, 2, 1, 0, 2]
+    for i in sorted(range(9), key=lambda i: -abs(xs[i])):
+        u = xs[i]
+        size = int(205 - 80 * abs(u))
+        f = resize(rotate(flowers[kinds[order[i]]], -25 * u), size)
+        x, y = arc(float(u))
+        over(base, f, int(x - f.shape[1] / 2), int(y - f.shape[0] / 2))
+    return base
+
+
+def face_mask() -> Image:
+    """A pleated light-blue surgical mask with ear loops."""
+    c = Canvas(600, 400)
+    body = np.vstack(
+        [
+            bezier((95, 45), (200, 12), (400, 12), (505, 45), 40),
+            bezier((505, 45), (520, 140), (510, 230), (470, 300), 30),
+            bezier((470, 300), (400, 385), (200, 385), (130, 300), 40),
+            bezier((130, 300), (90, 230), (80, 140), (95, 45), 30),
+        ]
+    )
+    for top, bottom in (((100, 70), (22, 130)), ((125, 285), (22, 190))):
+        for sign in (1, -1):
+            x0, x1 = (top[0], bottom[0]) if sign == 1 else (600 - top[0], 600 - bottom[0])
+            path = bezier(
+                (x0, top[1]), ((x0 + x1) / 2, top[1]), (x1, (top[1] + bottom[1]) / 2), (x1, bottom[1]), 30
+            )
+            c.paint(c.mask(stroke(path, 7)), bgr("#e9f3fa"), 0.95)
+            c.paint(c.mask(stroke(path, 2)), bgr("#9db7c9"), 0.5)
+    m = c.mask(poly(body))
+    c.paint(m, c.linear(20, 380, bgr("#e4f1fb"), bgr("#9fc4de")))
+    c.paint(m * c.radial(300, 150, 260, (1.0,), (0.0,))[..., 0], bgr("#ffffff"), 0.45)
+    for y in (120, 190, 260):
+        fold = np.array([[110 + (y - 120) * 0.15, y], [300, y - 8], [490 - (y - 120) * 0.15, y]])
+        c.paint(
+            m * c.mask(stroke(bezier(fold[0], fold[1], fold[1], fold[2], 40), 9), blur=3),
+            bgr("#7fa6c2"),
+            0.45,
+        )
+        c.paint(
+            m
+            * c.mask(
+                stroke(bezier(fold[0] - [0, 8], fold[1] - [0, 8], fold[1] - [0, 8], fold[2] - [0, 8], 40), 5),
+                blur=2,
+            ),
+            bgr("#ffffff"),
+            0.6,
+        )
+    c.paint(c.mask(stroke(body, 3)), bgr("#8fb3cc"), 0.7)
+    c.paint(
+        m * c.mask(stroke(bezier((160, 42), (250, 25), (350, 25), (440, 42), 20), 5), blur=1),
+        bgr("#c9d6de"),
+        0.9,
+    )
+    return c.result()
+
+
+def build_bunny(icons: Path) -> None:
+    save("bunny_ears.png", ears_from(icons, "rabbit-face", (8.0, 1.6, 24.5, 10.7), 16.25, 120, 10, 520, 0.8))
+    save("bunny_nose.png", resize(trim(emoji(icons, "rabbit-face", 1024, keep=[33, 34, 35])), 120))
+    save("bunny_teeth.png", bunny_teeth(), "anchor (60, 0): top centre")
+
+
+def build_bear(icons: Path) -> None:
+    save("bear_ears.png", bear_ears(), "anchor (320, 215)")
+    save("bear_nose.png", bear_nose(), "anchor (75, 45)")
+
+
+def build_fox(icons: Path) -> None:
+    save("fox_ears.png", ears_from(icons, "fox", (5.8, 1.6, 26.2, 8.3), 16.0, 150, 14, 560, 0.72))
+    save("fox_nose.png", resize(trim(emoji(icons, "fox", 1024, keep=[38])), 120))
+
+
+def build_hats(icons: Path) -> None:
     save("crown.png", resize(trim(emoji(icons, "crown", 1024)), 420))
+    save("top_hat.png", resize(trim(emoji(icons, "top-hat", 1024)), 440))
+    save("flower_crown.png", flower_crown(icons))
 
 
-BUILDERS = {"cat": build_cat, "dog": build_dog, "crown": build_crown}
+def build_face(icons: Path) -> None:
+    save("moustache.png", moustache(), "anchor (260, 60)")
+    save("blush_left.png", blush_cheek(False), "anchor (130, 95)")
+    save("blush_right.png", blush_cheek(True), "anchor (130, 95)")
+    save("face_mask.png", face_mask(), "anchor (300, 30)")
+
+
+def build_glasses(icons: Path) -> None:
+    """Fluent's glasses and sunglasses with see-through lenses (the emoji's lenses are opaque)."""
+    for name, out, lens_alpha in (
+        ("glasses", "glasses_blue.png", 0.3),
+        ("sunglasses", "glasses_shades.png", 0.8),
+    ):
+        img = trim(emoji(icons, name, 1024), 0)
+        hsv = cv2.cvtColor(np.clip(img[..., :3], 0, 1), cv2.COLOR_BGR2HSV)
+        h, w = img.shape[:2]
+        # the lenses: the inside of the frame, found as the pixels not connected to the border
+        frame = (img[..., 3] > 0.5) & ~_lens_colour(hsv, name)
+        inside = _enclosed(frame)
+        highlight = hsv[..., 1] < 0.25
+        img[..., 3] = np.where(inside & ~highlight, img[..., 3] * lens_alpha, img[..., 3])
+        save(out, pad(resize(img, 616), 12, 12, 12, 12))
+
+
+def _lens_colour(hsv: np.ndarray, name: str) -> np.ndarray:
+    if name == "glasses":
+        return (hsv[..., 0] > 180) & (hsv[..., 0] < 215) & (hsv[..., 2] > 0.7)
+    return hsv[..., 2] < 0.45
+
+
+def _enclosed(frame: np.ndarray) -> np.ndarray:
+    """Pixels of ``~frame`` not connected to the image border (the holes of the frame)."""
+    free = (~frame).astype(np.uint8)
+    n, labels = cv2.connectedComponents(free, connectivity=4)
+    border = set(np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])))
+    holes = np.isin(labels, [i for i in range(1, n) if i not in border])
+    return cv2.GaussianBlur(holes.astype(np.float32), (0, 0), 1.5) > 0.5
+
+
+BUILDERS = {
+    "cat": build_cat,
+    "dog": build_dog,
+    "bunny": build_bunny,
+    "bear": build_bear,
+    "fox": build_fox,
+    "hats": build_hats,
+    "face": build_face,
+    "glasses": build_glasses,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

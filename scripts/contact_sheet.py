@@ -52,9 +52,9 @@ def close_up(frame: np.ndarray, faces: tuple[Face, ...]) -> np.ndarray:
         x0, y0 = (w - side) // 2, (h - side) // 2
     else:
         box = faces[0].box
-        side = int(max(box.w, box.h) * 2.3)
+        side = int(max(box.w, box.h) * 2.5)
         cx, cy = box.x + box.w / 2, box.y + box.h / 2 - 0.28 * side
-        x0, y0 = int(cx - side / 2), int(cy - side / 2 + 0.16 * side)
+        x0, y0 = int(cx - side / 2), int(cy - side / 2 + 0.12 * side)
     pad = side
     padded = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(40, 40, 40))
     crop = padded[y0 + pad : y0 + pad + side, x0 + pad : x0 + pad + side]

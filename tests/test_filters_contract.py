@@ -42,15 +42,15 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
 
 
 def _allowed(name: str, face: Face) -> np.ndarray:
-    """Where a filter may draw: near the face; face stickers also up to 1.3 face sizes above its box
-    and 0.7 to the sides (ears and hats stand on the head, and swing sideways when it rolls)."""
+    """Where a filter may draw: near the face; face stickers also up to 1.6 face sizes above its box
+    and 0.7 to the sides (ears and a top hat stand on the head, and swing sideways when it rolls)."""
     near = _near(face, 0.5)
     if FILTERS[name].group != "face":
         return near
     box = face.box
     ys, xs = np.mgrid[0:H, 0:W]
     s = max(box.w, box.h)
-    return near | ((xs >= box.x - 0.7 * s) & (xs <= box.x + box.w + 0.7 * s) & (ys >= box.y - 1.3 * s))
+    return near | ((xs >= box.x - 0.7 * s) & (xs <= box.x + box.w + 0.7 * s) & (ys >= box.y - 1.6 * s))
 
 
 def _draws_on_the_face(name: str, changed: np.ndarray, face: Face) -> bool:

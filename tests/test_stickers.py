@@ -116,7 +116,7 @@ def test_bundled_stickers_load_and_have_real_transparency() -> None:
     for sticker in specs:
         for part in sticker.parts:
             alpha = part.rgba[..., 3]
-            assert (alpha == 0).mean() > 0.2 and (alpha == 255).any(), part.image_path
+            assert (alpha == 0).mean() > 0.2 and alpha.max() >= 160, part.image_path
             assert part.image_path.parent == assets_dir()
 
 
