@@ -395,7 +395,6 @@ def bunny_teeth() -> Image:
         )
         m = c.mask(poly(shape))
         c.paint(m, c.linear(0, 100, bgr("#d9d4cf"), bgr("#ffffff")))
-        c.paint(m - c.mask(poly(shape * [1, 0.98] + [0, -3]), blur=2).clip(0, 1) * 0, bgr("#ffffff"), 0)
         c.paint(c.mask(stroke(shape, 3)), bgr("#b9b2ab"), 0.8)
         c.paint(c.mask(ellipse(x0 + 16, 40, 6, 22), blur=3), bgr("#ffffff"), 0.9)
     return c.result()
@@ -603,7 +602,6 @@ def build_glasses(icons: Path) -> None:
     ):
         img = trim(emoji(icons, name, 1024), 0)
         hsv = cv2.cvtColor(np.clip(img[..., :3], 0, 1), cv2.COLOR_BGR2HSV)
-        h, w = img.shape[:2]
         # the lenses: the inside of the frame, found as the pixels not connected to the border
         frame = (img[..., 3] > 0.5) & ~_lens_colour(hsv, name)
         inside = _enclosed(frame)
