@@ -21,12 +21,14 @@ from snowcam.filters import FILTERS, create_filter, filter_names, render
 from snowcam.filters.catalog import read_catalog, user_filters_dir
 from snowcam.filters.selection import Selection
 from snowcam.filters.stickers import (
+    MOUTH_OPEN_HOLD_S,
     MOUTH_OPEN_OFF,
     MOUTH_OPEN_ON,
+    MouthState,
     StickerFilter,
     load_sticker_filters,
-    mouth_is_open,
     mouth_open_ratio,
+    next_mouth_state,
     parse_sticker,
     sticker_affine,
 )
@@ -197,17 +199,30 @@ def test_lift_keeps_above_the_head_when_it_turns(folder: Path) -> None:
 # ------------------------------------------------------------------------------- mouth condition
 
 
-def test_mouth_open_ratio_and_hysteresis() -> None:
+def test_mouth_open_ratio_follows_the_lips() -> None:
     closed = template_points((150.0, 120.0), 100.0).astype(np.float64)
     assert mouth_open_ratio(closed) < 0.15
-    wide = _open_mouth(closed, 0.6)
-    assert mouth_open_ratio(wide) > MOUTH_OPEN_ON
-    between = _open_mouth(closed, 0.5 * (MOUTH_OPEN_ON + MOUTH_OPEN_OFF) - mouth_open_ratio(closed))
-    assert MOUTH_OPEN_OFF < mouth_open_ratio(between) < MOUTH_OPEN_ON
-    assert not mouth_is_open(between, was_open=False), "half open does not open it"
-    assert mouth_is_open(between, was_open=True), "half open keeps it open"
-    assert not mouth_is_open(closed, was_open=True)
+    assert mouth_open_ratio(_open_mouth(closed, 0.6)) > MOUTH_OPEN_ON
     assert mouth_open_ratio(np.full((68, 2), 5.0)) == 0.0
+
+
+def _states(ratios: list[float], dt_s: float = 1 / 30) -> list[bool]:
+    state, out = MouthState(), []
+    for i, ratio in enumerate(ratios):
+        state = next_mouth_state(state, ratio, i * dt_s)
+        out.append(state.open)
+    return out
+
+
+def test_the_mouth_opens_after_the_hold_and_closes_with_hysteresis() -> None:
+    hold = int(np.ceil(MOUTH_OPEN_HOLD_S * 30))
+    wide, between, closed = MOUTH_OPEN_ON + 0.1, 0.5 * (MOUTH_OPEN_ON + MOUTH_OPEN_OFF), 0.05
+    assert _states([wide] * hold) == [False] * hold, "a short peak (speech) does not open it"
+    opened = _states([wide] * (hold + 1) + [between] * 5 + [closed])
+    assert opened[hold] and all(opened[hold : hold + 6]), "open after the hold, kept while half open"
+    assert not opened[-1]
+    assert not any(_states([between] * 40)), "half open from closed never opens it"
+    assert not any(_states(([wide] * (hold - 2) + [closed]) * 5)), "repeated short peaks do not add up"
 
 
 def test_the_tongue_shows_only_while_the_mouth_is_open() -> None:
@@ -218,9 +233,10 @@ def test_the_tongue_shows_only_while_the_mouth_is_open() -> None:
     dog = create_filter("dog")
     ears_and_nose = [p for p in dog.spec.parts if p.show_when is None]  # type: ignore[attr-defined]
     assert len(ears_and_nose) == 2
+    clock = iter(np.arange(0.0, 100.0, 0.1))
 
     def tongue_pixels(xy: np.ndarray) -> int:
-        out = render(frame, [_face(xy, track_id=3)], [dog])
+        out = render(frame, [_face(xy, track_id=3)], [dog], float(next(clock)))
         below_lip = np.zeros(frame.shape[:2], bool)
         x0, x1 = int(xy[48, 0]), int(xy[54, 0])
         y0 = int(xy[57, 1]) + 2
@@ -229,12 +245,16 @@ def test_the_tongue_shows_only_while_the_mouth_is_open() -> None:
 
     assert tongue_pixels(closed) == 0
     assert tongue_pixels(between) == 0, "a half-open mouth from closed does not show it"
-    assert tongue_pixels(wide) > 100
-    assert tongue_pixels(between) > 100, "…but keeps it out once it is out (hysteresis)"
+    assert tongue_pixels(wide) == 0, "not before the hold time"
+    assert tongue_pixels(wide) == 0
+    assert tongue_pixels(wide) == 0
+    assert tongue_pixels(wide) > 100, "0.3 s open"
+    assert tongue_pixels(between) > 100, "…and kept out while half open (hysteresis)"
     assert tongue_pixels(closed) == 0
-    tongue_pixels(wide)
+    for _ in range(4):
+        tongue_pixels(wide)
     dog.reset()
-    assert tongue_pixels(between) == 0, "reset forgets the mouth state"
+    assert tongue_pixels(wide) == 0, "reset forgets the mouth state"
 
 
 # ------------------------------------------------------------------------------------ user folder

@@ -51,8 +51,8 @@ with the head yaw: compressed along the anchor line and shifted toward the side 
 to by its ``depth`` (parallax).
 
 ``show_when = "mouth_open"`` shows a part while the mouth is open, measured by
-:func:`mouth_open_ratio` with hysteresis (:data:`MOUTH_OPEN_ON` / :data:`MOUTH_OPEN_OFF`) per
-tracked face.
+:func:`mouth_open_ratio` with a hold time and hysteresis (:func:`next_mouth_state`) per tracked
+face, so it follows a deliberately opened mouth and not speech.
 """
 
 from __future__ import annotations
@@ -79,11 +79,14 @@ MAX_YAW_DEG = 55.0
 # The nose bridge sits this many times the jaw half-width in front of the head's vertical
 # axis; the nose offset between the jaw sides is then this ratio times tan(yaw).
 NOSE_DEPTH_PER_JAW_HALF_WIDTH = 1.1
-# Mouth opening (inner lips) over mouth width (outer corners): a closed mouth is ~0, talking
-# stays mostly below 0.25, a deliberately opened mouth is above 0.35. The gap between the two
-# thresholds keeps the state from flickering near one of them.
+# Mouth opening (inner lips) over mouth width (outer corners): a closed mouth is ~0.05, talking
+# mostly 0.1-0.3 with peaks above 0.35 that last a few frames, a deliberately opened mouth
+# stays above 0.35. The mouth counts as open once the ratio has stayed above MOUTH_OPEN_ON for
+# MOUTH_OPEN_HOLD_S (speech peaks are shorter), and as closed again below MOUTH_OPEN_OFF (the gap
+# keeps the state from flickering near one threshold).
 MOUTH_OPEN_ON = 0.35
 MOUTH_OPEN_OFF = 0.22
+MOUTH_OPEN_HOLD_S = 0.25
 CONDITIONS = ("mouth_open", "mouth_closed")
 
 _ENTRY_KEYS = ("kind", "title", "slots", "parts")
@@ -337,13 +340,28 @@ def mouth_open_ratio(xy_px: npt.ArrayLike) -> float:
     return ratio if math.isfinite(ratio) else 0.0
 
 
-def mouth_is_open(xy_px: npt.ArrayLike, was_open: bool) -> bool:
-    """The mouth state with hysteresis.
+@dataclass(frozen=True, slots=True)
+class MouthState:
+    """Whether a face's mouth counts as open, and since when (seconds) its ratio is above the on threshold."""
 
-    Opens above :data:`MOUTH_OPEN_ON`, closes below :data:`MOUTH_OPEN_OFF` (see :func:`mouth_open_ratio`).
+    open: bool = False
+    above_since_s: float | None = None
+
+
+def next_mouth_state(state: MouthState, ratio: float, t_s: float) -> MouthState:
+    """The mouth state after a frame at ``t_s`` seconds whose :func:`mouth_open_ratio` is ``ratio``.
+
+    Opens once the ratio has stayed above :data:`MOUTH_OPEN_ON` for :data:`MOUTH_OPEN_HOLD_S`;
+    closes when it drops below :data:`MOUTH_OPEN_OFF`. A clock that goes backwards restarts the wait.
     """
-    ratio = mouth_open_ratio(xy_px)
-    return ratio > MOUTH_OPEN_OFF if was_open else ratio > MOUTH_OPEN_ON
+    if state.open:
+        return state if ratio > MOUTH_OPEN_OFF else MouthState()
+    if ratio <= MOUTH_OPEN_ON:
+        return MouthState()
+    since = state.above_since_s
+    if since is None or since > t_s:
+        since = t_s
+    return MouthState(t_s - since >= MOUTH_OPEN_HOLD_S, since)
 
 
 def estimate_yaw_deg(xy_px: npt.ArrayLike) -> float:
@@ -408,18 +426,19 @@ class StickerFilter:
     for untracked faces) and forgotten by :meth:`reset`.
     """
 
-    __slots__ = ("_images", "_mouth_open", "group", "name", "spec")
+    __slots__ = ("_images", "_mouth", "group", "name", "spec")
 
     def __init__(self, spec: StickerSpec) -> None:
         self.name: str = spec.name
         self.group: str = "face"
         self.spec = spec
         self._images = tuple(PremultipliedImage.from_rgba(part.rgba) for part in spec.parts)
-        self._mouth_open: dict[tuple[bool, int], bool] = {}
+        self._mouth: dict[tuple[bool, int], MouthState] = {}
 
     def apply(self, out: Frame, faces: Sequence[Face], t_s: float) -> None:
         """Blend the parts onto ``out`` for every face; faces without keypoints are skipped."""
         conditional = any(part.show_when for part in self.spec.parts)
+        seen: dict[tuple[bool, int], MouthState] = {}
         for i, face in enumerate(faces):
             if face.keypoints is None:
                 continue
@@ -427,8 +446,9 @@ class StickerFilter:
             mouth_open = False
             if conditional:
                 key = (True, face.track_id) if face.track_id >= 0 else (False, i)
-                mouth_open = mouth_is_open(xy, self._mouth_open.get(key, False))
-                self._mouth_open[key] = mouth_open
+                state = next_mouth_state(self._mouth.get(key, MouthState()), mouth_open_ratio(xy), t_s)
+                seen[key] = state
+                mouth_open = state.open
             for part, image in zip(self.spec.parts, self._images, strict=True):
                 if part.show_when == "mouth_open" and not mouth_open:
                     continue
@@ -437,10 +457,12 @@ class StickerFilter:
                 affine = sticker_affine(part, xy)
                 if affine is not None:
                     blend_premultiplied(out, image, affine)
+        if conditional:
+            self._mouth = seen  # faces that left forget their state
 
     def reset(self) -> None:
         """Forget the mouth states (a new source)."""
-        self._mouth_open.clear()
+        self._mouth.clear()
 
     def __repr__(self) -> str:
         return f"StickerFilter({self.name!r})"
