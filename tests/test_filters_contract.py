@@ -41,37 +41,70 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
     return regions
 
 
-def _allowed(name: str, face: Face) -> np.ndarray:
-    """Where a filter may draw: near the face; face stickers also up to 1.6 face sizes above its box
-    and 0.7 to the sides (ears and a top hat stand on the head, and swing sideways when it rolls)."""
-    near = _near(face, 0.5)
-    if FILTERS[name].group != "face":
-        return near
+# How far from a face each group may draw, in face-box sizes: beauty stays on the face (its
+# edits are feathered masks and warps inside the face outline); stickers may reach past it (hats,
+# ears, see _sticker_reach); effects float above the head (see _effect_reach). Looks grade the
+# whole frame.
+_REACH = {"none": 0.5, "beauty": 0.15, "face": 0.5, "debug": 0.5}
+
+
+def _effect_reach(face: Face) -> np.ndarray:
+    """Effects may draw up to 1.6 face heights above the box, 0.6 face sizes to each side and
+    0.4 below (particles rise above the head, a rainbow leaves the mouth)."""
     box = face.box
     ys, xs = np.mgrid[0:H, 0:W]
     s = max(box.w, box.h)
-    return near | ((xs >= box.x - 0.7 * s) & (xs <= box.x + box.w + 0.7 * s) & (ys >= box.y - 1.6 * s))
+    return (
+        (xs >= box.x - 0.6 * s) & (xs <= box.x + box.w + 0.6 * s)
+        & (ys >= box.y - 1.6 * s) & (ys <= box.y + box.h + 0.4 * s)
+    )  # fmt: skip
 
 
-def _draws_on_the_face(name: str, changed: np.ndarray, face: Face) -> bool:
-    """A drawing filter changes both eyes; a face sticker that sits elsewhere (a hat, a nose, a
-    moustache) changes something within its reach of the face, 'none' nothing."""
-    info = FILTERS[name]
-    if info.group == "face" and "eyes" not in info.slots:
-        return bool(changed[_allowed(name, face)].any())
-    return all(changed[region].any() for region in _eye_regions(face))
+def _sticker_reach(face: Face) -> np.ndarray:
+    """Face stickers may draw near the face and also up to 1.6 face sizes above its box and 0.7
+    to the sides (ears and a top hat stand on the head, and swing sideways when it rolls)."""
+    box = face.box
+    ys, xs = np.mgrid[0:H, 0:W]
+    s = max(box.w, box.h)
+    above = (xs >= box.x - 0.7 * s) & (xs <= box.x + box.w + 0.7 * s) & (ys >= box.y - 1.6 * s)
+    return _near(face, _REACH["face"]) | above
 
 
-@pytest.mark.parametrize("name", filter_names())
+def _reach(group: str, face: Face) -> np.ndarray:
+    if group == "effect":
+        return _effect_reach(face)
+    return _sticker_reach(face) if group == "face" else _near(face, _REACH[group])
+
+
+def _check_eyes(group: str, name: str, changed: np.ndarray, face: Face) -> None:
+    """Glasses, big eyes and the debug view change both eyes, 'none' nothing. Other beauty
+    filters change the face (some leave the eyes alone: teeth, lips), and so do face stickers that
+    sit elsewhere (hats, noses, a moustache) within their reach; effects may wait for a trigger,
+    so the neutral face gives no eye rule for them."""
+    regions = _eye_regions(face)
+    if group == "effect":
+        return
+    if group == "face" and "eyes" not in FILTERS[name].slots:
+        assert changed[_sticker_reach(face)].any(), f"{name} drew nothing near the face"
+        return
+    if group == "beauty" and name != "big-eyes":
+        assert changed[_near(face, 0.0)].any(), f"{name} changed nothing on the face"
+        return
+    draws = name != "none"
+    assert all(changed[r].any() == draws for r in regions), "a drawing filter must change the eyes"
+
+
+@pytest.mark.parametrize("name", [n for n in filter_names() if FILTERS[n].group != "look"])
 def test_filter_contract(name: str) -> None:
     filt = create_filter(name)
+    group = FILTERS[name].group
     assert filt.name == name
-    assert filt.group == FILTERS[name].group
+    assert filt.group == group
     frame = textured_frame(H, W)
     pristine = frame.copy()
-    draws = name != "none"
 
     def run(*faces: Face) -> np.ndarray:
+        filt.reset()
         out = render(frame, faces, [filt])
         assert out.shape == frame.shape and out.dtype == np.uint8
         assert out is not frame and not np.shares_memory(out, frame)
@@ -83,22 +116,19 @@ def test_filter_contract(name: str) -> None:
     normal = face_from_template((160, 110), 90)
     out = run(normal)
     changed = _changed(out, frame)
-    assert not changed[~_allowed(name, normal)].any(), "drew far away from the face"
-    if draws:
-        assert _draws_on_the_face(name, changed, normal), "a drawing filter must change the face"
-    else:
-        assert not changed.any(), "'none' must not draw"
+    assert not changed[~_reach(group, normal)].any(), "drew too far away from the face"
+    _check_eyes(group, name, changed, normal)
 
     rolled = face_from_template((160, 110), 90, roll_deg=30)
     out = run(rolled)
     changed = _changed(out, frame)
-    assert not changed[~_allowed(name, rolled)].any()
-    assert _draws_on_the_face(name, changed, rolled) == draws
+    assert not changed[~_reach(group, rolled)].any()
+    _check_eyes(group, name, changed, rolled)
 
     for corner in [(8.0, 12.0), (W - 5.0, H - 3.0), (-30.0, 120.0), (160.0, H + 40.0)]:
         at_edge = face_from_template(corner, 110, roll_deg=-15)
         out = run(at_edge)
-        assert not _changed(out, frame)[~_allowed(name, at_edge)].any()
+        assert not _changed(out, frame)[~_reach(group, at_edge)].any()
 
     no_keypoints = Face(FaceBox(100, 60, 120, 130), None, track_id=7)
     out = run(no_keypoints)
@@ -111,10 +141,25 @@ def test_filter_contract(name: str) -> None:
     out = run(left, right)
     changed = _changed(out, frame)
     for face in (left, right):
-        assert _draws_on_the_face(name, changed, face) == draws
+        _check_eyes(group, name, changed, face)
     assert_array_equal(
         out[:, W // 2 :], run(right)[:, W // 2 :], err_msg="one face's effect leaked onto the other"
     )
+
+
+@pytest.mark.parametrize("name", [n for n in filter_names() if FILTERS[n].group == "look"])
+def test_look_contract(name: str) -> None:
+    """A look grades the whole frame the same way whatever faces are found, and keeps no state."""
+    filt = create_filter(name)
+    assert filt.name == name and filt.group == "look" and FILTERS[name].has_strength
+    frame = textured_frame(H, W)
+    pristine = frame.copy()
+    graded = render(frame, [], [filt])
+    assert_array_equal(frame, pristine, err_msg=f"{name} modified its input frame")
+    assert _changed(graded, frame).mean() > 0.5, "a look changes most of the picture"
+    faces = [face_from_template((160, 110), 90), Face(FaceBox(10, 10, 50, 60), None)]
+    assert_array_equal(render(frame, faces, [filt], t_s=3.0), graded, err_msg="a look ignores faces and time")
+    assert_array_equal(render(frame, [], [create_filter(name, 0.0)]), frame, err_msg="strength 0 is no look")
 
 
 def test_filter_names_are_in_gallery_order() -> None:
