@@ -143,6 +143,32 @@ register(
         "big-eyes", "Big eyes", BigEyes, "beauty", has_strength=True, default_strength=DEFAULT_STRENGTH
     )
 )
+
+
+def _register_beauty() -> None:
+    from snowcam.filters import beauty
+
+    for name, title, factory, default in (
+        ("beauty-smooth", "Smooth skin", beauty.SkinSmooth, 0.7),
+        ("beauty-slim", "Slim face", beauty.FaceSlim, 0.6),
+        ("beauty-eyes", "Bright eyes", beauty.EyeBrighten, 0.6),
+        ("beauty-teeth", "White teeth", beauty.TeethWhiten, 0.7),
+        ("beauty-lips", "Rose lips", beauty.LipColour, 0.6),
+    ):
+        register(FilterInfo(name, title, factory, "beauty", has_strength=True, default_strength=default))
+
+
+def _register_effects() -> None:
+    from snowcam.filters import effects
+
+    register(FilterInfo("fx-hearts", "Floating hearts", effects.FloatingHearts, "effect"))
+    register(FilterInfo("fx-sparkles", "Sparkles", effects.TwinkleSparkles, "effect"))
+    register(FilterInfo("fx-rainbow", "Rainbow (open your mouth)", effects.MouthRainbow, "effect"))
+    register(FilterInfo("fx-stars", "Stars (raise your brows)", effects.StarBurst, "effect"))
+
+
+_register_beauty()
+_register_effects()
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
 
 from snowcam.filters import catalog  # noqa: E402  (needs register and FilterInfo above)
