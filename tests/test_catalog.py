@@ -20,18 +20,8 @@ from snowcam.cli import main
 from snowcam.filters import FILTERS, create_filter, filter_names, render
 from snowcam.filters.catalog import read_catalog, user_filters_dir
 from snowcam.filters.selection import Selection
-from snowcam.filters.stickers import (
-    MOUTH_OPEN_HOLD_S,
-    MOUTH_OPEN_OFF,
-    MOUTH_OPEN_ON,
-    MouthState,
-    StickerFilter,
-    load_sticker_filters,
-    mouth_open_ratio,
-    next_mouth_state,
-    parse_sticker,
-    sticker_affine,
-)
+from snowcam.filters.stickers import StickerFilter, load_sticker_filters, parse_sticker, sticker_affine
+from snowcam.filters.triggers import MOUTH_OPEN, mouth_open_ratio
 from snowcam.geometry import apply_affine, box_from_points
 from snowcam.types import Face, Keypoints
 
@@ -199,41 +189,27 @@ def test_lift_keeps_above_the_head_when_it_turns(folder: Path) -> None:
 # ------------------------------------------------------------------------------- mouth condition
 
 
-def test_mouth_open_ratio_follows_the_lips() -> None:
-    closed = template_points((150.0, 120.0), 100.0).astype(np.float64)
-    assert mouth_open_ratio(closed) < 0.15
-    assert mouth_open_ratio(_open_mouth(closed, 0.6)) > MOUTH_OPEN_ON
-    assert mouth_open_ratio(np.full((68, 2), 5.0)) == 0.0
+def _mouth_at(xy: np.ndarray, ratio: float) -> np.ndarray:
+    """``xy`` with the lower lip dropped until the mouth trigger's measure reads ``ratio``."""
+    lo, hi = 0.0, 2.0
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if mouth_open_ratio(_open_mouth(xy, mid)) < ratio else (lo, mid)
+    return _open_mouth(xy, lo)
 
 
-def _states(ratios: list[float], dt_s: float = 1 / 30) -> list[bool]:
-    state, out = MouthState(), []
-    for i, ratio in enumerate(ratios):
-        state = next_mouth_state(state, ratio, i * dt_s)
-        out.append(state.open)
-    return out
-
-
-def test_the_mouth_opens_after_the_hold_and_closes_with_hysteresis() -> None:
-    hold = int(np.ceil(MOUTH_OPEN_HOLD_S * 30))
-    wide, between, closed = MOUTH_OPEN_ON + 0.1, 0.5 * (MOUTH_OPEN_ON + MOUTH_OPEN_OFF), 0.05
-    assert _states([wide] * hold) == [False] * hold, "a short peak (speech) does not open it"
-    opened = _states([wide] * (hold + 1) + [between] * 5 + [closed])
-    assert opened[hold] and all(opened[hold : hold + 6]), "open after the hold, kept while half open"
-    assert not opened[-1]
-    assert not any(_states([between] * 40)), "half open from closed never opens it"
-    assert not any(_states(([wide] * (hold - 2) + [closed]) * 5)), "repeated short peaks do not add up"
-
-
-def test_the_tongue_shows_only_while_the_mouth_is_open() -> None:
+def test_the_tongue_follows_the_shared_mouth_trigger() -> None:
     frame = textured_frame(320, 320)
     closed = template_points((160.0, 120.0), 100.0).astype(np.float64)
-    wide = _open_mouth(closed, 0.6)
-    between = _open_mouth(closed, 0.5 * (MOUTH_OPEN_ON + MOUTH_OPEN_OFF) - mouth_open_ratio(closed))
+    wide = _mouth_at(closed, MOUTH_OPEN.on + 0.1)
+    between = _mouth_at(closed, 0.5 * (MOUTH_OPEN.on + MOUTH_OPEN.off))
+    assert mouth_open_ratio(closed) < MOUTH_OPEN.off
     dog = create_filter("dog")
-    ears_and_nose = [p for p in dog.spec.parts if p.show_when is None]  # type: ignore[attr-defined]
-    assert len(ears_and_nose) == 2
-    clock = iter(np.arange(0.0, 100.0, 0.1))
+    assert isinstance(dog, StickerFilter)
+    assert [p.show_when for p in dog.spec.parts].count("mouth_open") == 1
+    step_s = 0.1
+    clock = iter(np.arange(0.0, 100.0, step_s))
+    hold_frames = int(np.ceil(MOUTH_OPEN.hold_on_s / step_s))
 
     def tongue_pixels(xy: np.ndarray) -> int:
         out = render(frame, [_face(xy, track_id=3)], [dog], float(next(clock)))
@@ -244,14 +220,13 @@ def test_the_tongue_shows_only_while_the_mouth_is_open() -> None:
         return int(((out != frame).any(axis=2) & below_lip).sum())
 
     assert tongue_pixels(closed) == 0
-    assert tongue_pixels(between) == 0, "a half-open mouth from closed does not show it"
-    assert tongue_pixels(wide) == 0, "not before the hold time"
-    assert tongue_pixels(wide) == 0
-    assert tongue_pixels(wide) == 0
-    assert tongue_pixels(wide) > 100, "0.3 s open"
-    assert tongue_pixels(between) > 100, "…and kept out while half open (hysteresis)"
-    assert tongue_pixels(closed) == 0
-    for _ in range(4):
+    assert all(tongue_pixels(between) == 0 for _ in range(10)), "half open from closed does not show it"
+    wide_until_shown = next(i for i in range(1, 20) if tongue_pixels(wide) > 100)
+    assert hold_frames <= wide_until_shown <= hold_frames + 2, "out once held open, not before (speech)"
+    assert all(tongue_pixels(between) > 100 for _ in range(5)), "…and stays out while half open"
+    shown = [tongue_pixels(closed) > 0 for _ in range(4)]
+    assert not shown[-1], "closed: the tongue goes back in"
+    for _ in range(hold_frames + 1):
         tongue_pixels(wide)
     dog.reset()
     assert tongue_pixels(wide) == 0, "reset forgets the mouth state"

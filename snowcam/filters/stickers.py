@@ -50,9 +50,10 @@ x runs along the anchor line, y across it (down on an upright face). The part is
 with the head yaw: compressed along the anchor line and shifted toward the side the face turns
 to by its ``depth`` (parallax).
 
-``show_when = "mouth_open"`` shows a part while the mouth is open, measured by
-:func:`mouth_open_ratio` with a hold time and hysteresis (:func:`next_mouth_state`) per tracked
-face, so it follows a deliberately opened mouth and not speech.
+``show_when = "mouth_open"`` shows a part while the mouth is held open: the same trigger as the
+effects' (:func:`snowcam.filters.triggers.mouth_trigger`: inner-lip opening over inner mouth
+width, with hold times and hysteresis per track id), so it follows a deliberately opened mouth
+and not speech.
 """
 
 from __future__ import annotations
@@ -69,6 +70,7 @@ import numpy as np
 import numpy.typing as npt
 
 from snowcam.filters.base import SLOTS
+from snowcam.filters.triggers import Trigger, mouth_trigger
 from snowcam.overlay import Affine, PremultipliedImage, blend_premultiplied
 from snowcam.types import N_KEYPOINTS, Face, Frame
 
@@ -79,14 +81,6 @@ MAX_YAW_DEG = 55.0
 # The nose bridge sits this many times the jaw half-width in front of the head's vertical
 # axis; the nose offset between the jaw sides is then this ratio times tan(yaw).
 NOSE_DEPTH_PER_JAW_HALF_WIDTH = 1.1
-# Mouth opening (inner lips) over mouth width (outer corners): a closed mouth is ~0.05, talking
-# mostly 0.1-0.3 with peaks above 0.35 that last a few frames, a deliberately opened mouth
-# stays above 0.35. The mouth counts as open once the ratio has stayed above MOUTH_OPEN_ON for
-# MOUTH_OPEN_HOLD_S (speech peaks are shorter), and as closed again below MOUTH_OPEN_OFF (the gap
-# keeps the state from flickering near one threshold).
-MOUTH_OPEN_ON = 0.35
-MOUTH_OPEN_OFF = 0.22
-MOUTH_OPEN_HOLD_S = 0.25
 CONDITIONS = ("mouth_open", "mouth_closed")
 
 _ENTRY_KEYS = ("kind", "title", "slots", "parts")
@@ -327,43 +321,6 @@ def load_sticker_filters(toml_path: str | Path) -> list[StickerSpec]:
     return [parse_sticker(path, name, table) for name, table in document.items()]
 
 
-def mouth_open_ratio(xy_px: npt.ArrayLike) -> float:
-    """How open the mouth is: the inner-lip gap (61–67, 62–66, 63–65) over the mouth width (48–54).
-
-    Unitless; about 0 for a closed mouth, 0.1–0.25 while talking, 0.4–0.8 wide open. ``0.0``
-    when the mouth width is degenerate or not finite.
-    """
-    xy = np.asarray(xy_px, np.float64)
-    width = math.hypot(*(xy[54] - xy[48]))
-    gap = float(np.mean(np.hypot(*(xy[[67, 66, 65]] - xy[[61, 62, 63]]).T)))
-    ratio = gap / width if width > 1e-3 else 0.0
-    return ratio if math.isfinite(ratio) else 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class MouthState:
-    """Whether a face's mouth counts as open, and since when (seconds) its ratio is above the on threshold."""
-
-    open: bool = False
-    above_since_s: float | None = None
-
-
-def next_mouth_state(state: MouthState, ratio: float, t_s: float) -> MouthState:
-    """The mouth state after a frame at ``t_s`` seconds whose :func:`mouth_open_ratio` is ``ratio``.
-
-    Opens once the ratio has stayed above :data:`MOUTH_OPEN_ON` for :data:`MOUTH_OPEN_HOLD_S`;
-    closes when it drops below :data:`MOUTH_OPEN_OFF`. A clock that goes backwards restarts the wait.
-    """
-    if state.open:
-        return state if ratio > MOUTH_OPEN_OFF else MouthState()
-    if ratio <= MOUTH_OPEN_ON:
-        return MouthState()
-    since = state.above_since_s
-    if since is None or since > t_s:
-        since = t_s
-    return MouthState(t_s - since >= MOUTH_OPEN_HOLD_S, since)
-
-
 def estimate_yaw_deg(xy_px: npt.ArrayLike) -> float:
     """Head yaw from 68 frame-pixel points, in degrees, clipped to ±``MAX_YAW_DEG``.
 
@@ -422,8 +379,8 @@ def sticker_affine(part: StickerPart, xy_px: npt.ArrayLike) -> Affine | None:
 class StickerFilter:
     """Draws a sticker's parts on every face with keypoints (see the module docstring).
 
-    Parts with ``show_when`` need the mouth state, kept per track id (per position in the list
-    for untracked faces) and forgotten by :meth:`reset`.
+    Parts with ``show_when`` follow the mouth trigger, kept per track id and forgotten by
+    :meth:`reset`.
     """
 
     __slots__ = ("_images", "_mouth", "group", "name", "spec")
@@ -433,22 +390,15 @@ class StickerFilter:
         self.group: str = "face"
         self.spec = spec
         self._images = tuple(PremultipliedImage.from_rgba(part.rgba) for part in spec.parts)
-        self._mouth: dict[tuple[bool, int], MouthState] = {}
+        self._mouth: Trigger | None = mouth_trigger() if any(p.show_when for p in spec.parts) else None
 
     def apply(self, out: Frame, faces: Sequence[Face], t_s: float) -> None:
         """Blend the parts onto ``out`` for every face; faces without keypoints are skipped."""
-        conditional = any(part.show_when for part in self.spec.parts)
-        seen: dict[tuple[bool, int], MouthState] = {}
-        for i, face in enumerate(faces):
+        for face in faces:
             if face.keypoints is None:
                 continue
             xy = face.keypoints.xy_px
-            mouth_open = False
-            if conditional:
-                key = (True, face.track_id) if face.track_id >= 0 else (False, i)
-                state = next_mouth_state(self._mouth.get(key, MouthState()), mouth_open_ratio(xy), t_s)
-                seen[key] = state
-                mouth_open = state.open
+            mouth_open = self._mouth is not None and self._mouth.update(face.track_id, xy, t_s).active
             for part, image in zip(self.spec.parts, self._images, strict=True):
                 if part.show_when == "mouth_open" and not mouth_open:
                     continue
@@ -457,12 +407,13 @@ class StickerFilter:
                 affine = sticker_affine(part, xy)
                 if affine is not None:
                     blend_premultiplied(out, image, affine)
-        if conditional:
-            self._mouth = seen  # faces that left forget their state
+        if self._mouth is not None:
+            self._mouth.forget_unseen(t_s)
 
     def reset(self) -> None:
         """Forget the mouth states (a new source)."""
-        self._mouth.clear()
+        if self._mouth is not None:
+            self._mouth.reset()
 
     def __repr__(self) -> str:
         return f"StickerFilter({self.name!r})"
