@@ -24,7 +24,7 @@ from snowcam.resources import assets_dir
 from snowcam.sources import VideoFileSource
 from snowcam.types import Face, FrameResult
 
-TILE_PX = 256
+TILE_PX = 200
 
 
 def frames_with_faces(clip: Path, indices: list[int]) -> list[FrameResult]:
@@ -54,7 +54,7 @@ def close_up(frame: np.ndarray, faces: tuple[Face, ...]) -> np.ndarray:
         box = faces[0].box
         side = int(max(box.w, box.h) * 2.5)
         cx, cy = box.x + box.w / 2, box.y + box.h / 2 - 0.28 * side
-        x0, y0 = int(cx - side / 2), int(cy - side / 2 + 0.12 * side)
+        x0, y0 = int(cx - side / 2), int(cy - side / 2 + 0.07 * side)
     pad = side
     padded = cv2.copyMakeBorder(frame, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=(40, 40, 40))
     crop = padded[y0 + pad : y0 + pad + side, x0 + pad : x0 + pad + side]
