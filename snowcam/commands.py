@@ -1,4 +1,5 @@
-"""``snowcam render`` and ``snowcam bench``: the pipeline on video files, without a window."""
+"""``snowcam render`` and ``snowcam bench`` (the pipeline on video files, without a window) and
+``snowcam filters`` (the catalogue)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -50,6 +52,10 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     )
     bench.set_defaults(handler=cmd_bench)
 
+    listing = sub.add_parser("filters", help="list every filter: name, title, group, slots, source")
+    listing.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    listing.set_defaults(handler=cmd_filters)
+
 
 def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
     """The real pipeline; a UserError that says what to fix for an unknown filter or a bad model."""
@@ -59,11 +65,44 @@ def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
 
     unknown = [f for f in filters if f not in filter_names()]
     if unknown:
+        from snowcam.filters.catalog import why_missing
+
+        broken = why_missing(unknown[0])
+        if broken is not None:
+            raise UserError(f"filter {unknown[0]!r} could not be loaded: {broken}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
         return build_pipeline(PipelineSettings(model_path=model), filters)
     except ModelError as exc:
         raise UserError(str(exc)) from None
+
+
+def cmd_filters(args: argparse.Namespace) -> int:
+    """Print the catalogue in gallery order; entries that failed to load go to stderr."""
+    from snowcam.filters import FILTERS, filter_names
+    from snowcam.filters.catalog import load_errors
+
+    rows = [
+        {
+            "name": info.name,
+            "title": info.title,
+            "group": info.group,
+            "slots": list(info.slots),
+            "source": info.source,
+            "has_strength": info.has_strength,
+        }
+        for info in (FILTERS[n] for n in filter_names())
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            slots = ",".join(r["slots"]) or "-"
+            print(f"{r['name']:<{width}s}  {r['group']:<7s} {slots:<18s} {r['title']}  [{r['source']}]")
+    for error in load_errors():
+        print(f"snowcam filters: not loaded: {error.message}", file=sys.stderr)
+    return 0
 
 
 def face_record(result: FrameResult) -> dict[str, Any]:

@@ -43,8 +43,8 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
 
 # How far from a face (its keypoints' box) each group may draw, in face-box sizes. Beauty: the
 # smoothed forehead reaches 0.45 eye distances above the brows (0.28 box sizes) and the slimming
-# warp fades out 0.26 face widths beyond the jaw. Stickers may reach past the face (hats, ears);
-# effects float above the head (see _effect_reach). Looks grade the whole frame.
+# warp fades out 0.22 face widths beyond the jaw. Stickers may reach past the face (hats, ears, see
+# _sticker_reach); effects float above the head (see _effect_reach). Looks grade the whole frame.
 _REACH = {"none": 0.5, "beauty": 0.3, "face": 0.5, "debug": 0.5}
 
 
@@ -60,16 +60,32 @@ def _effect_reach(face: Face) -> np.ndarray:
     )  # fmt: skip
 
 
+def _sticker_reach(face: Face) -> np.ndarray:
+    """Face stickers may draw near the face and also up to 1.6 face sizes above its box and 0.7
+    to the sides (ears and a top hat stand on the head, and swing sideways when it rolls)."""
+    box = face.box
+    ys, xs = np.mgrid[0:H, 0:W]
+    s = max(box.w, box.h)
+    above = (xs >= box.x - 0.7 * s) & (xs <= box.x + box.w + 0.7 * s) & (ys >= box.y - 1.6 * s)
+    return _near(face, _REACH["face"]) | above
+
+
 def _reach(group: str, face: Face) -> np.ndarray:
-    return _effect_reach(face) if group == "effect" else _near(face, _REACH[group])
+    if group == "effect":
+        return _effect_reach(face)
+    return _sticker_reach(face) if group == "face" else _near(face, _REACH[group])
 
 
 def _check_eyes(group: str, name: str, changed: np.ndarray, face: Face) -> None:
-    """Stickers, big eyes and the debug view change both eyes, 'none' nothing. Other beauty
-    filters change the face (some leave the eyes alone: teeth, lips); effects may wait for a
-    trigger, so the neutral face gives no eye rule for them."""
+    """Glasses, big eyes and the debug view change both eyes, 'none' nothing. Other beauty
+    filters change the face (some leave the eyes alone: teeth, lips), and so do face stickers that
+    sit elsewhere (hats, noses, a moustache) within their reach; effects may wait for a trigger,
+    so the neutral face gives no eye rule for them."""
     regions = _eye_regions(face)
     if group == "effect":
+        return
+    if group == "face" and "eyes" not in FILTERS[name].slots:
+        assert changed[_sticker_reach(face)].any(), f"{name} drew nothing near the face"
         return
     if group == "beauty" and name != "big-eyes":
         assert changed[_near(face, 0.0)].any(), f"{name} changed nothing on the face"

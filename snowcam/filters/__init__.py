@@ -7,23 +7,20 @@ later is bent), then face stickers, then effects, then the colour look over the 
 and the debug overlay last. Face stickers occupy **slots** (:data:`SLOTS`): two stickers that
 share a slot replace each other (see :mod:`snowcam.filters.selection`).
 
-Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; sticker filters come
-from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`).
+Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; data filters (stickers,
+looks) come from ``assets/filters.toml`` and the user's own ``filters.toml`` through the
+catalogue (:mod:`snowcam.filters.catalog`), which keeps the entries that failed to load.
 """
 
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 
 from snowcam.filters.base import GROUPS, SLOTS, FaceFilter, Filter
 from snowcam.filters.debug import Landmarks, NoFilter
 from snowcam.filters.eyes import DEFAULT_STRENGTH, BigEyes
-from snowcam.filters.stickers import StickerFilter, StickerSpec, _parse_sticker
 from snowcam.resources import assets_dir
 from snowcam.types import Face, Frame, validate_frame
 
@@ -37,7 +34,6 @@ __all__ = [
     "create_filter",
     "filter_names",
     "register",
-    "register_stickers",
     "render",
 ]
 
@@ -82,14 +78,6 @@ def register(info: FilterInfo) -> FilterInfo:
         raise ValueError(f"a filter named {info.name!r} is already registered ({FILTERS[info.name].source})")
     FILTERS[info.name] = info
     return info
-
-
-def register_stickers(specs: Sequence[StickerSpec], source: str = "built-in") -> None:
-    """Register one filter per validated sticker declaration (see ``load_sticker_filters``)."""
-    for spec in specs:
-        register(
-            FilterInfo(spec.name, spec.title, partial(StickerFilter, spec), "face", spec.slots, source=source)
-        )
 
 
 def filter_names() -> list[str]:
@@ -157,19 +145,6 @@ register(
 )
 
 
-def _register_builtin_catalog(toml_path: Path) -> None:
-    # Interim dispatch on ``kind`` until the catalogue loader (snowcam.filters.catalog) replaces it.
-    from snowcam.filters import looks
-
-    with toml_path.open("rb") as f:
-        document = tomllib.load(f)
-    for name, table in document.items():
-        if isinstance(table, dict) and table.get("kind") == "look":
-            register(looks.parse_entry(toml_path, name, table, "built-in"))
-        else:
-            register_stickers([_parse_sticker(toml_path, name, table)])
-
-
 def _register_beauty() -> None:
     from snowcam.filters import beauty
 
@@ -192,7 +167,10 @@ def _register_effects() -> None:
     register(FilterInfo("fx-stars", "Stars (raise your brows)", effects.StarBurst, "effect"))
 
 
-_register_builtin_catalog(assets_dir() / "filters.toml")
 _register_beauty()
 _register_effects()
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
+
+from snowcam.filters import catalog  # noqa: E402  (needs register and FilterInfo above)
+
+catalog.load_into_registry(assets_dir() / "filters.toml")
