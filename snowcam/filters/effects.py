@@ -280,7 +280,7 @@ class MouthRainbow(_Effect):
     def __init__(self) -> None:
         self.name = "fx-rainbow"
         self._trigger: Trigger = mouth_trigger()
-        self._on: dict[int, bool] = {}  # track id -> was the trigger on at its last frame
+        self._on: dict[int, tuple[bool, float]] = {}  # track id -> (trigger on?, at t_s) last frame
         self._off_s: dict[int, float] = {}  # track id -> when the trigger last switched off
 
     def reset(self) -> None:
@@ -293,13 +293,16 @@ class MouthRainbow(_Effect):
         self._trigger.forget_unseen(t_s)
         for track_id in [k for k, off in self._off_s.items() if not 0.0 <= t_s - off <= self.SHRINK_S]:
             del self._off_s[track_id]
+        limit = self._trigger.config.forget_after_s
+        for track_id in [k for k, (_, seen) in self._on.items() if not 0.0 <= t_s - seen <= limit]:
+            del self._on[track_id]
 
     def draw_face(self, out: Frame, face: Face, frame: FaceFrame, t_s: float) -> None:
         assert face.keypoints is not None
         state = self._trigger.update(face.track_id, face.keypoints.xy_px, t_s)
-        if self._on.get(face.track_id, False) and not state.active:
+        if self._on.get(face.track_id, (False, t_s))[0] and not state.active:
             self._off_s[face.track_id] = state.since_s
-        self._on[face.track_id] = state.active
+        self._on[face.track_id] = (state.active, t_s)
         if state.active:
             extent = _smoothstep((t_s - state.since_s) / self.GROW_S)
         elif face.track_id in self._off_s:
