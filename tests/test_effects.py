@@ -225,3 +225,15 @@ def test_the_rainbow_is_drawn_back_after_the_mouth_closes() -> None:
     assert drawn[0] >= 0.3 + MOUTH_OPEN.hold_on_s - 0.02
     assert max(drawn) < off_s + 0.25 + 0.05, "gone once drawn back"
     assert any(t > off_s for t in drawn), "drawn back gradually, not cut"
+
+
+@pytest.mark.parametrize("name", ["fx-rainbow", "fx-stars"])
+def test_a_preview_draws_a_triggered_effect_on_a_still_neutral_face(name: str) -> None:
+    frame = textured_frame(H, W)
+    face = _face(_points())
+    live = FILTERS[name].factory()
+    assert np.array_equal(render(frame, [face], [live], 0.0), frame), "no expression, nothing drawn"
+    preview = FILTERS[name].factory(preview=True)
+    first = render(frame, [face], [preview], 0.0)
+    assert not np.array_equal(first, frame)
+    assert np.array_equal(first, render(frame, [face], [FILTERS[name].factory(preview=True)], 0.0))
