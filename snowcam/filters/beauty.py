@@ -165,7 +165,7 @@ class SkinSmooth(FaceFilter):
         region = out[roi.y0 : roi.y1, roi.x0 : roi.x1]
         small = cv2.resize(region, (work_w, work_h), interpolation=cv2.INTER_AREA)
         sigma_space = 0.025 * face_px * roi.scale
-        smooth = cv2.bilateralFilter(small, 0, 18.0 + 22.0 * self.strength, sigma_space)
+        smooth = cv2.bilateralFilter(small, 7, 18.0 + 22.0 * self.strength, sigma_space)
         smooth = cv2.resize(smooth, roi.size, interpolation=cv2.INTER_LINEAR)
         _blend(region, smooth, weight)
 
