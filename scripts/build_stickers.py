@@ -292,7 +292,7 @@ def cat_ears() -> Image:
             path = bezier(
                 (x(205 + dx), 282), (x(205 + dx), 240), (x(210 + dx * 1.4), 205), (x(214 + dx * 1.8), top)
             )
-            c.paint(c.mask(stroke(path, 6 - k)), bgr("#fff4e6"), 0.75)
+            c.paint(c.mask(stroke(path, 4 - k), blur=1.5), bgr("#fff4e6"), 0.4)
     img = c.result()
     return fade_bottom(img, 0.86, 1.0)
 

@@ -338,6 +338,18 @@ def test_user_filters_reach_the_cli_and_only_the_broken_one_fails(folder: Path, 
         "filter 'broken' could not be loaded" in asked_broken.stderr and "no such file" in asked_broken.stderr
     )
     assert "Traceback" not in asked_broken.stderr
+    asked_good = _cli(
+        config,
+        "render",
+        str(REPO / "assets" / "demo.mp4"),
+        "-o",
+        str(tmp_path / "y.mp4"),
+        "--filter",
+        "sparkle-specs",
+        "--max-frames",
+        "2",
+    )
+    assert asked_good.returncode == 0, asked_good.stderr
 
 
 def test_filters_json_lists_every_filter(capsys: pytest.CaptureFixture[str]) -> None:

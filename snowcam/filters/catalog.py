@@ -115,6 +115,9 @@ def read_catalog(
         except ValueError as exc:
             errors.append(LoadError(str(path), name, str(exc)))
             continue
+        except OSError as exc:  # a file beside the TOML that exists but cannot be read
+            fail("-", f"cannot read a file it needs ({exc})")
+            continue
         seen.add(name)
     return infos, errors
 
