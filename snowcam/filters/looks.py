@@ -162,13 +162,34 @@ def load_cube(path: str | Path) -> CubeLut:
     return CubeLut(title or path.stem, size, domain_min, domain_max, table)
 
 
+def _linear_weights(
+    values01: npt.NDArray[np.float64], lo: float, hi: float, size: int
+) -> npt.NDArray[np.float64]:
+    """``(len(values), size)`` weights of linear interpolation on ``size`` nodes spanning lo..hi."""
+    pos = np.clip((values01 - lo) / (hi - lo), 0.0, 1.0) * (size - 1)
+    i0 = np.minimum(np.floor(pos).astype(np.int64), size - 2)
+    f = pos - i0
+    weights = np.zeros((len(values01), size))
+    rows = np.arange(len(values01))
+    weights[rows, i0] = 1.0 - f
+    weights[rows, i0 + 1] += f
+    return weights
+
+
 def packed_table(lut: CubeLut) -> npt.NDArray[np.uint32]:
     """The 6-bit lookup grid: entry ``(b >> 2) << 12 | (g >> 2) << 6 | (r >> 2)`` of 8-bit
     input B, G, R holds the output bytes B, G, R, 0 (little-endian ``uint32``), taken at the
-    centre of the input bin."""
+    centre of the input bin.
+
+    Trilinear interpolation from one regular grid onto another is the product of three linear
+    interpolations, so it is done one axis at a time (the same result as :meth:`CubeLut.sample`).
+    """
     centres = (np.arange(_BINS) * (1 << _SHIFT) + ((1 << _SHIFT) - 1) / 2.0) / 255.0
-    b, g, r = np.meshgrid(centres, centres, centres, indexing="ij")
-    rgb = lut.sample(np.stack([r, g, b], axis=-1))
+    wr, wg, wb = (_linear_weights(centres, lut.domain_min[c], lut.domain_max[c], lut.size) for c in range(3))
+    table = lut.table_rgb.astype(np.float64)  # [b, g, r, rgb]
+    table = np.tensordot(wb, table, axes=([1], [0]))  # [B, g, r, c]
+    table = np.tensordot(wg, table, axes=([1], [1])).transpose(1, 0, 2, 3)  # [B, G, r, c]
+    rgb = np.tensordot(wr, table, axes=([1], [2])).transpose(1, 2, 0, 3)  # [B, G, R, c]
     bgr = np.clip(np.rint(rgb[..., ::-1] * 255.0), 0, 255).astype(np.uint8)
     bgrx = np.concatenate([bgr, np.zeros((*bgr.shape[:3], 1), np.uint8)], axis=-1)
     return np.ascontiguousarray(bgrx).reshape(-1).view("<u4")
