@@ -112,7 +112,7 @@ def load_cube(path: str | Path) -> CubeLut:
     title = ""
     size: int | None = None
     domain_min, domain_max = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
-    rows: list[tuple[float, float, float]] = []
+    rows: list[tuple[int, list[str]]] = []  # (line number, words) of the table lines
     last_line = 0
     for line_no, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -146,10 +146,10 @@ def load_cube(path: str | Path) -> CubeLut:
             continue
         if size is None:
             raise ValueError(f"{path}:{line_no}: table data before LUT_3D_SIZE")
-        rgb = _floats(words, 3, path, line_no, "table line")
-        rows.append((rgb[0], rgb[1], rgb[2]))
-        if len(rows) > size**3:
-            raise ValueError(f"{path}:{line_no}: more than LUT_3D_SIZE³ = {size**3} table lines")
+        rows.append((line_no, words))
+    values = _table_numbers(rows, path)
+    if size is not None and len(rows) > size**3:
+        raise ValueError(f"{path}:{rows[size**3][0]}: more than LUT_3D_SIZE³ = {size**3} table lines")
     if size is None:
         raise ValueError(f"{path}:{last_line or 1}: no LUT_3D_SIZE line (not a 3-D .cube file)")
     if len(rows) != size**3:
@@ -158,7 +158,7 @@ def load_cube(path: str | Path) -> CubeLut:
         )
     if not all(hi > lo for lo, hi in zip(domain_min, domain_max, strict=True)):
         raise ValueError(f"{path}: DOMAIN_MAX must be above DOMAIN_MIN in every channel")
-    table = np.asarray(rows, np.float32).reshape(size, size, size, 3)
+    table = values.reshape(size, size, size, 3)
     return CubeLut(title or path.stem, size, domain_min, domain_max, table)
 
 
@@ -174,6 +174,21 @@ def _linear_weights(
     weights[rows, i0] = 1.0 - f
     weights[rows, i0 + 1] += f
     return weights
+
+
+def _table_numbers(rows: list[tuple[int, list[str]]], path: Path) -> npt.NDArray[np.float32]:
+    """The table lines as an ``(n, 3)`` array: numpy converts them in one go; when that fails,
+    they are read line by line to name the first bad one."""
+    if all(len(words) == 3 for _, words in rows):
+        try:
+            values = np.array([w for _, words in rows for w in words], np.float64)
+        except ValueError:
+            values = None
+        if values is not None and np.all(np.isfinite(values)):
+            return values.astype(np.float32).reshape(-1, 3)
+    for line_no, words in rows:
+        _floats(words, 3, path, line_no, "table line")
+    raise AssertionError("unreachable: a bad line was not found")  # pragma: no cover
 
 
 def packed_table(lut: CubeLut) -> npt.NDArray[np.uint32]:
