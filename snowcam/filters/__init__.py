@@ -7,7 +7,8 @@ later is bent), then face stickers, then effects, then the colour look over the 
 and the debug overlay last. Face stickers occupy **slots** (:data:`SLOTS`): two stickers that
 share a slot replace each other (see :mod:`snowcam.filters.selection`).
 
-Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; data filters (stickers,
+Code filters (``none``, the beauty filters of :mod:`snowcam.filters.beauty` and ``big-eyes``,
+the effects of :mod:`snowcam.filters.effects`, ``landmarks``) are registered here; data filters (stickers,
 looks) come from ``assets/filters.toml`` and the user's own ``filters.toml`` through the
 catalogue (:mod:`snowcam.filters.catalog`), which keeps the entries that failed to load.
 """
