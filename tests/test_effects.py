@@ -210,3 +210,30 @@ def test_ambient_effects_do_not_depend_on_the_frame_rate() -> None:
             out_30 = render(frame, [face], [at_30], i / 30)
         at_once = render(frame, [face], [create_filter(name)], 1.0)
         assert_array_equal(out_30, at_once)
+
+
+def test_the_rainbow_is_drawn_back_after_the_mouth_closes() -> None:
+    frame = textured_frame(H, W)
+    filt = create_filter("fx-rainbow")
+    outs = []
+    for i in range(90):
+        t = i / 30
+        xy = _points(mouth=0.3) if 0.3 <= t < 2.0 else _points()
+        outs.append((t, render(frame, [_face(xy)], [filt], t)))
+    drawn = [t for t, out in outs if not np.array_equal(out, frame)]
+    off_s = 2.0 + MOUTH_OPEN.hold_off_s
+    assert drawn[0] >= 0.3 + MOUTH_OPEN.hold_on_s - 0.02
+    assert max(drawn) < off_s + 0.25 + 0.05, "gone once drawn back"
+    assert any(t > off_s for t in drawn), "drawn back gradually, not cut"
+
+
+@pytest.mark.parametrize("name", ["fx-rainbow", "fx-stars"])
+def test_a_preview_draws_a_triggered_effect_on_a_still_neutral_face(name: str) -> None:
+    frame = textured_frame(H, W)
+    face = _face(_points())
+    live = FILTERS[name].factory()
+    assert np.array_equal(render(frame, [face], [live], 0.0), frame), "no expression, nothing drawn"
+    preview = FILTERS[name].factory(preview=True)
+    first = render(frame, [face], [preview], 0.0)
+    assert not np.array_equal(first, frame)
+    assert np.array_equal(first, render(frame, [face], [FILTERS[name].factory(preview=True)], 0.0))

@@ -43,7 +43,7 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
 
 # How far from a face (its keypoints' box) each group may draw, in face-box sizes. Beauty: the
 # smoothed forehead reaches 0.45 eye distances above the brows (0.28 box sizes) and the slimming
-# warp fades out 0.26 face widths beyond the jaw. Stickers may reach past the face (hats, ears, see
+# warp fades out 0.22 face widths beyond the jaw. Stickers may reach past the face (hats, ears, see
 # _sticker_reach); effects float above the head (see _effect_reach). Looks grade the whole frame.
 _REACH = {"none": 0.5, "beauty": 0.3, "face": 0.5, "debug": 0.5}
 

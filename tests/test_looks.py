@@ -123,3 +123,27 @@ def test_built_in_looks_are_registered_from_cube_files() -> None:
     outputs = [render(frame, [], [create_filter(n)]) for n in looks]
     assert all(not np.array_equal(out, frame) for out in outputs), "every look changes the picture"
     assert len({out.tobytes() for out in outputs}) == len(looks), "every look is different"
+
+
+def test_a_user_look_loads_through_the_catalogue_and_a_malformed_one_is_named(tmp_path: Path) -> None:
+    from snowcam.filters.catalog import read_catalog
+
+    _write(tmp_path, _cube(5, lambda rgb: rgb[..., ::-1]), "swap.cube")  # R and B swapped
+    _write(tmp_path, _cube(2).replace("1.000000 1.000000 1.000000", "1.0 1.0"), "broken.cube")
+    toml = tmp_path / "filters.toml"
+    toml.write_text(
+        '[my-swap]\nkind = "look"\ntitle = "Swap"\ncube = "swap.cube"\n\n'
+        '[my-broken]\nkind = "look"\ntitle = "Broken"\ncube = "broken.cube"\n\n'
+        '[look-warm]\nkind = "look"\ntitle = "Mine"\ncube = "swap.cube"\n'
+    )
+    infos, errors = read_catalog(toml, str(toml), FILTERS)
+    assert [i.name for i in infos] == ["my-swap"] and infos[0].source == str(toml)
+    messages = {e.name: e.message for e in errors}
+    assert set(messages) == {"my-broken", "look-warm"}
+    last_line = len(_cube(2).splitlines())
+    assert f"[my-broken] cube: {tmp_path / 'broken.cube'}:{last_line}: table line" in messages["my-broken"]
+    assert "refused" in messages["look-warm"]
+    frame = np.zeros((4, 4, 3), np.uint8)
+    frame[..., 0] = 200  # blue
+    out = render(frame, [], [infos[0].factory()])
+    assert out[0, 0, 2] >= 198 and out[0, 0, 0] <= 2, "blue became red"

@@ -5,14 +5,17 @@
   (:func:`snowcam.filters.triggers.mouth_trigger`).
 * ``fx-stars`` — golden stars burst from the forehead when the brows go up
   (:func:`snowcam.filters.triggers.brows_trigger`).
-* ``fx-sparkles`` — white twinkles blink on and off around the head, always on.
+* ``fx-sparkles`` — golden-white twinkles flash on and off around the head, always on.
 
 Replays are frame for frame the same: every particle's properties come from a generator seeded
 by the effect, the face's track id and the particle's spawn slot (``floor(t_s / period)``), and
 its position is a function of its age, so a particle is *computed* for a time rather than
 stepped; only the triggers keep state (per track id, forgotten by ``reset``). Nothing reads a
-clock. Sizes are in units of the face size ``S`` (the larger side of the keypoints' bounding
-box); everything stays within 1.6 S above the face box, 0.6 S beside it and 1.0 S below it.
+clock. The triggered effects take ``preview=True`` to draw as if their expression were held, for
+gallery thumbnails and contact sheets made from a single still frame.
+
+Sizes are in units of the face size ``S`` (the larger side of the keypoints' bounding box);
+everything stays within 1.6 S above the face box, 0.6 S beside it and 1.0 S below it.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ import numpy as np
 import numpy.typing as npt
 
 from snowcam.filters import sprites
-from snowcam.filters.triggers import Trigger, brows_trigger, mouth_trigger
+from snowcam.filters.triggers import Trigger, TriggerState, brows_trigger, mouth_trigger
 from snowcam.overlay import PremultipliedImage, blend_premultiplied
 from snowcam.types import Face, Frame
 
 _OPACITY_STEPS = 8
+# A triggered effect made with ``preview=True`` (gallery thumbnails, contact sheets, where a
+# single still frame cannot show an expression) draws as if its trigger had fired this long ago.
+PREVIEW_SINCE_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,15 @@ class _Effect:
     def after_frame(self, t_s: float) -> None:
         """Called once per frame after all faces (triggers forget unseen tracks here)."""
 
+    preview = False
+
+    def _state(self, trigger: Trigger, face: Face, t_s: float) -> TriggerState:
+        """The trigger's state for ``face``; in preview, on since ``PREVIEW_SINCE_S`` before ``t_s``."""
+        if self.preview:
+            return TriggerState(True, t_s - PREVIEW_SINCE_S, float("nan"))
+        assert face.keypoints is not None
+        return trigger.update(face.track_id, face.keypoints.xy_px, t_s)
+
     def reset(self) -> None:
         """Nothing to forget."""
 
@@ -210,8 +225,9 @@ class StarBurst(_Effect):
     LIFE_S = 0.9
     REPEAT_S = 0.6
 
-    def __init__(self) -> None:
+    def __init__(self, preview: bool = False) -> None:
         self.name = "fx-stars"
+        self.preview = preview
         self._trigger: Trigger = brows_trigger()
         self._sprite = _Sprite(sprites.star(64))
         self._bursts: dict[int, list[float]] = {}
@@ -223,7 +239,7 @@ class StarBurst(_Effect):
 
     def draw_face(self, out: Frame, face: Face, frame: FaceFrame, t_s: float) -> None:
         assert face.keypoints is not None
-        state = self._trigger.update(face.track_id, face.keypoints.xy_px, t_s)
+        state = self._state(self._trigger, face, t_s)
         bursts = [b for b in self._bursts.get(face.track_id, []) if 0.0 <= t_s - b < self.LIFE_S]
         if state.active:
             # Burst times follow from the onset, so they do not depend on the frame rate.
@@ -277,10 +293,11 @@ class MouthRainbow(_Effect):
     SHRINK_S = 0.25
     LENGTH = 0.9  # face sizes
 
-    def __init__(self) -> None:
+    def __init__(self, preview: bool = False) -> None:
         self.name = "fx-rainbow"
+        self.preview = preview
         self._trigger: Trigger = mouth_trigger()
-        self._on: dict[int, bool] = {}  # track id -> was the trigger on at its last frame
+        self._on: dict[int, tuple[bool, float]] = {}  # track id -> (trigger on?, at t_s) last frame
         self._off_s: dict[int, float] = {}  # track id -> when the trigger last switched off
 
     def reset(self) -> None:
@@ -293,13 +310,16 @@ class MouthRainbow(_Effect):
         self._trigger.forget_unseen(t_s)
         for track_id in [k for k, off in self._off_s.items() if not 0.0 <= t_s - off <= self.SHRINK_S]:
             del self._off_s[track_id]
+        limit = self._trigger.config.forget_after_s
+        for track_id in [k for k, (_, seen) in self._on.items() if not 0.0 <= t_s - seen <= limit]:
+            del self._on[track_id]
 
     def draw_face(self, out: Frame, face: Face, frame: FaceFrame, t_s: float) -> None:
         assert face.keypoints is not None
-        state = self._trigger.update(face.track_id, face.keypoints.xy_px, t_s)
-        if self._on.get(face.track_id, False) and not state.active:
+        state = self._state(self._trigger, face, t_s)
+        if self._on.get(face.track_id, (False, t_s))[0] and not state.active:
             self._off_s[face.track_id] = state.since_s
-        self._on[face.track_id] = state.active
+        self._on[face.track_id] = (state.active, t_s)
         if state.active:
             extent = _smoothstep((t_s - state.since_s) / self.GROW_S)
         elif face.track_id in self._off_s:

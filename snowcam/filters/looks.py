@@ -217,15 +217,16 @@ class ColourLook:
         return f"ColourLook({self.name!r}, strength={self.strength})"
 
 
-_TABLES: dict[int, npt.NDArray[np.uint32]] = {}
+_TABLES: dict[int, tuple[CubeLut, npt.NDArray[np.uint32]]] = {}
 
 
 def _cached_table(lut: CubeLut) -> npt.NDArray[np.uint32]:
-    # Filters are rebuilt on every selection change; the 1 MB grid is built once per table.
-    table = _TABLES.get(id(lut))
-    if table is None:
-        table = _TABLES[id(lut)] = packed_table(lut)
-    return table
+    # Filters are rebuilt on every selection change; the 1 MB grid is built once per table. The
+    # cache holds the table object too, so its id cannot be reused by another while cached.
+    entry = _TABLES.get(id(lut))
+    if entry is None or entry[0] is not lut:
+        entry = _TABLES[id(lut)] = (lut, packed_table(lut))
+    return entry[1]
 
 
 def _fail(toml_path: Path, name: str, key: str, message: str) -> ValueError:
