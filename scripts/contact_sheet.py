@@ -5,13 +5,16 @@
 
 The clip is run through the pipeline (detector, keypoint model, tracker) without filters up to
 the chosen frames; each filter is then drawn on those frames with :func:`snowcam.filters.render`,
-the function production uses, at the frame's time (effects) and with its default strength. Each
-tile is a close-up around the face. With several ``--frame`` values, each filter gets a row.
+the function production uses, at the frame's time and with its default strength; effects whose
+factory takes ``preview`` (triggered by an expression) are made with ``preview=True`` so one
+still frame shows them. Each tile is a close-up around the face. With several ``--frame``
+values, each filter gets a row.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import sys
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import cv2
 import numpy as np
 
 from snowcam.filters import FILTERS, create_filter, filter_names, render
+from snowcam.filters.base import Filter
 from snowcam.pipeline import build_pipeline, run
 from snowcam.resources import assets_dir
 from snowcam.sources import VideoFileSource
@@ -42,6 +46,20 @@ def frames_with_faces(clip: Path, indices: list[int]) -> list[FrameResult]:
     if missing:
         raise SystemExit(f"{clip}: has no frame {missing[0]}")
     return [found[i] for i in indices]
+
+
+def still_filter(name: str) -> Filter:
+    """``name`` at its default strength, in preview mode when its factory has one."""
+    info = FILTERS[name]
+    try:
+        previews = "preview" in inspect.signature(info.factory).parameters
+    except (TypeError, ValueError):
+        previews = False
+    if not previews:
+        return create_filter(name)
+    if info.has_strength:
+        return info.factory(strength=info.default_strength, preview=True)
+    return info.factory(preview=True)
 
 
 def close_up(frame: np.ndarray, faces: tuple[Face, ...]) -> np.ndarray:
@@ -72,7 +90,7 @@ def sheet(results: list[FrameResult], names: list[str], columns: int) -> np.ndar
     tiles = []
     for name in names:
         for result in results:
-            filt = create_filter(name)
+            filt = still_filter(name)
             out = render(result.frame, result.faces, [filt], result.t_s)
             label = f"{name} ({FILTERS[name].group})"
             tiles.append(caption(close_up(out, result.faces), label))
