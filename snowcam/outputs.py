@@ -3,9 +3,9 @@
 An output receives every processed frame as ``write(frame_bgr, t_s)`` on the session thread and
 is released with ``close()``. The frame is shared with the screen and the other outputs: read it,
 copy it, never draw on it. ``write`` must return quickly (a slow output queues work for a thread
-of its own, as :class:`RecordingOutput` does); a paused replay sends no frames. Whether an output gets the mirrored view or the camera's
-own orientation is decided by the session when the output is added (see
-:meth:`snowcam.session.Session.add_output`), never by the output.
+of its own, as :class:`RecordingOutput` does); a paused replay sends no frames. Whether an output
+gets the mirrored view or the camera's own orientation is decided by the session when the output
+is added (see :meth:`snowcam.session.Session.add_output`), never by the output.
 
 A virtual camera is one more :class:`Output`: ``Session.add_output("virtualcam", cam)``.
 """
