@@ -30,6 +30,7 @@ drops it. There is no photo without a picture (:class:`PhotoRefused`).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import threading
@@ -141,6 +142,22 @@ class _Outputs:
     """Outputs by name, each with whether it gets the view (``True``) or the camera's orientation."""
 
     by_name: dict[str, tuple[Output, bool]] = field(default_factory=dict)
+
+
+def _closeup_filter(name: str, strength: float) -> Filter:
+    """``name`` for a gallery close-up: at ``strength``, and triggered effects drawn as if triggered.
+
+    A factory that takes ``preview`` (the effects' convention, see :mod:`snowcam.filters.effects`)
+    gets ``preview=True``, so an effect that waits for an open mouth shows what it does.
+    """
+    info = FILTERS[name]
+    kwargs: dict[str, object] = {"strength": strength} if info.has_strength else {}
+    try:
+        if "preview" in inspect.signature(info.factory).parameters:
+            kwargs["preview"] = True
+    except (TypeError, ValueError):
+        pass
+    return info.factory(**kwargs)
 
 
 def _has_beauty_strength(name: str) -> bool:
@@ -620,9 +637,7 @@ class Session:
                 built = {}
                 for name, strength in missing:
                     try:
-                        built[(name, strength)] = create_filter(
-                            name, strength if FILTERS[name].has_strength else None
-                        )
+                        built[(name, strength)] = _closeup_filter(name, strength)
                     except Exception:
                         logger.exception("The close-up of %s could not be built", name)
 

@@ -466,3 +466,20 @@ def test_a_look_built_for_its_closeup_is_not_built_again_for_the_picture(tmp_pat
     h.session.choose("glasses-round")  # a sticker may keep state: never shared
     glasses = next(f for f in h.session._filters if f.name == "glasses-round")
     assert glasses is not h.session._closeup_filters[("glasses-round", 1.0)]
+
+
+def test_a_triggered_effect_shows_in_its_closeup_without_the_expression(tmp_path: Path, clip: Path) -> None:
+    if "fx-rainbow" not in FILTERS:
+        pytest.skip("no rainbow effect registered")
+    h = Harness(tmp_path)
+    h.session.open(FileSpec(clip))
+    h.steps(4)
+    h.session.request_closeups(["none", "fx-rainbow"])
+    h.settle()
+    h.session.request_closeups(["none", "fx-rainbow"])
+    h.steps(1)
+    images = h.of(Closeups)[-1].images
+    assert differs(images["fx-rainbow"], images["none"]), "the demo face's mouth is closed: preview mode"
+    h.session.choose("fx-rainbow")
+    h.steps(2)
+    assert not h.session._filters[-1].preview, "the picture's effect waits for the real expression"

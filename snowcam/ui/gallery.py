@@ -243,6 +243,8 @@ class StrengthPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         label = QLabel(title)
         label.setObjectName("dim")
+        # One width for every title, so the sliders line up.
+        label.setFixedWidth(label.fontMetrics().horizontalAdvance("Smooth skin ") + 8)
         slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(0, 100)
         slider.setFocusPolicy(Qt.FocusPolicy.NoFocus)

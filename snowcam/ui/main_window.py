@@ -60,7 +60,7 @@ from snowcam.ui.worker import SessionWorker
 
 logger = logging.getLogger(__name__)
 
-SIDE_PANEL_PX = 300
+SIDE_PANEL_PX = 320
 # The first window leaves this much of the screen free; it never starts bigger than FIRST_SIZE.
 SCREEN_MARGIN_PX = 48
 FIRST_SIZE = QSize(1180, 780)

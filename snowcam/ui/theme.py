@@ -71,7 +71,16 @@ QScrollArea {{ background: transparent; border: none; }}
 QScrollArea > QWidget > QWidget {{ background: transparent; }}
 QScrollBar:horizontal {{ height: 6px; background: transparent; }}
 QScrollBar::handle:horizontal {{ background: {PANEL_RAISED}; border-radius: 3px; min-width: 24px; }}
-QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; }}
+QScrollBar:vertical {{ width: 6px; background: transparent; }}
+QScrollBar::handle:vertical {{ background: {PANEL_RAISED}; border-radius: 3px; min-height: 24px; }}
+QScrollBar::add-line, QScrollBar::sub-line {{ width: 0; height: 0; }}
+QTabWidget::pane {{ border: none; }}
+QTabBar::tab {{
+    background: transparent; color: {TEXT_DIM}; border: none; border-bottom: 2px solid transparent;
+    padding: 5px 7px; margin-right: 2px;
+}}
+QTabBar::tab:selected {{ color: {TEXT}; border-bottom: 2px solid {ACCENT}; }}
+QTabBar::tab:hover {{ color: {TEXT}; }}
 QSlider::groove:horizontal {{ height: 4px; background: {PANEL_RAISED}; border-radius: 2px; }}
 QSlider::sub-page:horizontal {{ background: {ACCENT}; border-radius: 2px; }}
 QSlider::handle:horizontal {{
