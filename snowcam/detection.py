@@ -102,14 +102,10 @@ class HaarFaceDetector:
 
     def _profiles(self, small: np.ndarray, min_side: int) -> list:
         """Profile faces looking either way (the cascade knows one side; the mirror finds the other)."""
-        return self._profile_side(small, min_side, False) + self._profile_side(small, min_side, True)
-
-    def _profile_side(self, small: np.ndarray, min_side: int, mirrored: bool) -> list:
-        if not mirrored:
-            return self._run(self._profile, small, min_side, 3)
         width = small.shape[1]
-        found = self._run(self._profile, np.ascontiguousarray(small[:, ::-1]), min_side, 3)
-        return [(width - x - w, y, w, h) for x, y, w, h in found]
+        mirrored = self._run(self._profile, np.ascontiguousarray(small[:, ::-1]), min_side, 3)
+        back = [(width - x - w, y, w, h) for x, y, w, h in mirrored]
+        return self._run(self._profile, small, min_side, 3) + back
 
     def _run(self, cascade: cv2.CascadeClassifier, small: np.ndarray, min_side: int, neighbors: int) -> list:
         found = cascade.detectMultiScale(

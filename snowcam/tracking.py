@@ -49,24 +49,19 @@ class TrackerConfig:
         detect_every_n_frames: while faces are tracked, run the detector on every N-th frame
             (with none tracked it runs on every frame, and on the frame after a detection that
             waits for its second confirmation).
-        new_face_detector_score: the detector's own score (``FaceBox.score``) a detection needs to
-            count towards a new track. BlazeFace reports boxes from 0.5; on 1,500 face-free views
-            (scripts/make_facefree_clip.py's mosaic, moved, turned and zoomed) its 133 false boxes
-            scored 0.50–0.75 (2 % ≥ 0.7), its boxes on real faces (faces68, 300w-train, the real
-            clips) ≥ 0.7 in 99.7 %. Haar's boxes all score 1.
-        new_face_confidence: the model's face score (from the detector's box, one re-crop) that a
-            detection needs to count towards a new track. Heat-map models score about 0.2 on faces
-            (≥ 0.19 on all of the real faces above), 0.1 on background; 11 of the 133 false boxes
-            scored ≥ 0.17, none of those with a detector score ≥ 0.7.
+        new_face_detector_score: the detector's own score (``FaceBox.score``, 0–1) a detection
+            needs to become a new face. BlazeFace reports boxes from 0.5; its false boxes on
+            face-free scenes mostly score below 0.7, real faces above (docs/pipeline.md). Haar's
+            boxes all score 1.
+        new_face_confidence: the keypoint model's face score (crop from the detector's box, one
+            re-crop) a detection needs to become a new face. Heat-map models score about 0.2 on
+            faces, 0.1 on background.
         confirm_detections: detector runs in a row on which a new face must be found and pass both
-            scores (at the same place: its points' boxes overlap by IoU ≥ 0.3) before it gets a
-            track. 1 (start at once) is enough with the two scores above: no ghost on the real
-            clips and none on the face-free views, where every false box came and went with the
-            view; 2 would also cost every clip its first frame. A static false face (a poster)
-            would pass any number of runs.
-        inside_fraction: a detection whose box lies at least this much (share of its area) inside a
-            tracked face's crop region is part of that face (a false face on a forehead or a
-            cheek), never a new one.
+            scores, at the same place (its points' boxes overlap by IoU ≥ 0.3), before it gets a
+            track; 1 starts it at once. While a candidate waits, the detector runs on every frame.
+        inside_fraction: a detection with at least this share of its box's area inside a face's
+            crop region (a followed one, or a bigger new one) is part of that face (a false face
+            on a forehead or a cheek), never a new one.
         keep_confidence: below this score a tracked crop is taken to have lost its face.
         max_detector_misses: for a model without a face score, drop a track after this many
             detector runs in a row that found no face near it (its keypoints alone cannot tell a
