@@ -73,7 +73,7 @@ def test_face_free_views_that_fool_the_detector_start_no_track(
 ) -> None:
     """Some views fool BlazeFace (score ≥ 0.5) and some of those the keypoint model too (face score
     ≥ 0.17): a mirrored border draws symmetric, face-like patterns. None may start a track."""
-    views = face_free_views(400)
+    views = face_free_views(300)
     fooled = [
         (box.score, model.predict_from_box(view, box).confidence)
         for view in views
