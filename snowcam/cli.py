@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_USAGE = 2
+from snowcam.errors import EXIT_USAGE, UserError, positive_int
 
-
-class UserError(Exception):
-    """A problem the user can fix (bad path, bad file); printed without a traceback, exit code 2."""
+__all__ = ["EXIT_USAGE", "UserError", "build_parser", "main"]
 
 
 def _non_negative_int(text: str) -> int:
@@ -85,8 +84,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--boxes", choices=("detector", "truth"), default="detector")
     p.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
-    p.add_argument("--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png")
-    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument(
+        "--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png (folder)"
+    )
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N images (N ≥ 1)")
     p.add_argument(
         "--split",
         choices=("all", "validation", "train"),
@@ -172,12 +173,28 @@ def _split_like_training(data, card: dict, split: str, folder: str):
     return data.subset(chosen)
 
 
+def _check_report_folder(folder: Path) -> None:
+    """``--report`` must be a writable folder (created when missing); checked before the evaluation."""
+    import os
+
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--report {folder}: is a file; name a folder for ced.png, worst.png, typical.png")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--report {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--report {folder}: the folder is not writable; choose another place")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from snowcam.datasets import DataError, load_faces68_folder
     from snowcam.detection import still_image_detector
     from snowcam.evaluate import evaluate, write_report
     from snowcam.keypoints import KeypointModel, ModelError, default_model_path
 
+    if args.report:
+        _check_report_folder(Path(args.report))
     try:
         data = load_faces68_folder(args.data, color=True, limit=args.limit)
     except DataError as exc:
@@ -194,7 +211,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     summary["split"] = args.split
     summary.update({"data": str(args.data), "boxes": args.boxes, "model": str(model.path)})
     if args.report:
-        summary["report"] = [str(p) for p in write_report(result, data, args.report)]
+        from snowcam.sinks import SinkError
+
+        try:
+            summary["report"] = [str(p) for p in write_report(result, data, args.report)]
+        except SinkError as exc:
+            raise UserError(str(exc)) from None
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
@@ -215,10 +237,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "eval": cmd_eval}
+    if args.command == "render":
+        # SIGTERM unwinds like Ctrl-C, so the partial output is removed instead of left behind.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if args.command is None:
             from snowcam.ui.app import run_app

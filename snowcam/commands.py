@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import math
 import os
 import statistics
-import tempfile
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snowcam.cli import UserError
+from snowcam.errors import EXIT_DAMAGED_INPUT, UserError, check_output_file, positive_int
+from snowcam.files import create_hidden_temp, fsync_dir
+from snowcam.sinks import SinkError, explain_os_error
 from snowcam.types import FrameResult
 
 if TYPE_CHECKING:
@@ -23,13 +27,15 @@ if TYPE_CHECKING:
 def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     """Register the ``render`` and ``bench`` subcommands on the main parser."""
     render = sub.add_parser("render", help="replay a video through the pipeline and write the filtered mp4")
-    render.add_argument("input", help="a video file OpenCV can read")
-    render.add_argument("-o", "--output", required=True, help="the mp4 to write")
+    render.add_argument("input", help="a video file OpenCV can read (its sound is carried over)")
+    render.add_argument(
+        "-o", "--output", required=True, help="the mp4 to write (H.264, AAC sound; never the input)"
+    )
     render.add_argument("--filter", action="append", default=[], help="a filter name; repeat to stack them")
     render.add_argument(
         "--stats", default=None, help="write per-frame faces, keypoints and stage times (JSON)"
     )
-    render.add_argument("--max-frames", type=int, default=None)
+    render.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames (N ≥ 1)")
     render.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     render.set_defaults(handler=cmd_render)
 
@@ -40,7 +46,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--filter", action="append", default=None, help="filters to time (default: big-eyes, glasses)"
     )
-    bench.add_argument("--max-frames", type=int, default=None)
+    bench.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames (N ≥ 1)")
     bench.add_argument("--model", default=None)
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.set_defaults(handler=cmd_bench)
@@ -79,70 +85,166 @@ def face_record(result: FrameResult) -> dict[str, Any]:
     }
 
 
+def _sink_user_error(exc: SinkError) -> UserError:
+    return UserError(f"disk full: {exc}" if exc.disk_full else str(exc))
+
+
+def damaged_input_note(decoded: int, declared: int | None, max_frames: int | None) -> str | None:
+    """The sentence for an input that ended before the frames its container declares, else ``None``."""
+    if declared is None:
+        return None
+    expected = declared if max_frames is None else min(declared, max_frames)
+    if decoded >= expected:
+        return None
+    return f"decoded {decoded} of {declared} frames: the file is damaged or cut short"
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from snowcam.pipeline import run
-    from snowcam.sinks import SinkError, VideoRecorder
-    from snowcam.sources import SourceError, VideoFileSource
+    from snowcam.sources import FileAudio, SourceError, VideoFileSource
+    from snowcam.video_writer import VideoWriter
 
-    output = Path(args.output)
+    output, input_path = Path(args.output), Path(args.input)
     if output.suffix.lower() != ".mp4":
         raise UserError(f"{output}: the output must be an .mp4 file")
-    if not output.parent.exists() or not os.access(output.parent, os.W_OK):
-        raise UserError(f"{output}: cannot write there (the folder does not exist or is read-only)")
+    check_output_file(output, "-o", [input_path])
+    stats_path = Path(args.stats) if args.stats else None
+    if stats_path is not None:
+        check_output_file(stats_path, "--stats", [input_path, output])
     pipeline = _build(args.model, args.filter)
     try:
-        source = VideoFileSource(args.input)
+        source = VideoFileSource(input_path)
     except SourceError as exc:
         raise UserError(str(exc)) from None
-    frames: list[dict[str, Any]] = []
-    n = 0
+    n = with_face = 0
     with source:
         info = source.info
+        audio = FileAudio.open(input_path)
+        chunks = audio.chunks() if audio is not None else iter(())
+        pending: tuple[Any, float] | None = None
+        stats = StatsWriter(stats_path, input_path, info) if stats_path is not None else None
         try:
-            recorder = VideoRecorder(output, info.fps, (info.width, info.height))
+            writer = VideoWriter(
+                output, info.fps, (info.width, info.height), audio=audio.format if audio else None
+            )
         except SinkError as exc:
-            raise UserError(str(exc)) from None
+            if stats is not None:
+                stats.abort()
+            raise _sink_user_error(exc) from None
         try:
             for result in run(source, pipeline):
-                recorder.write(result.output)
-                if args.stats:
-                    frames.append(face_record(result))
+                writer.write(result.output, result.t_s)
+                # Audio up to the end of this frame, so both tracks reach the disk together.
+                horizon_s = result.t_s + 1.0 / info.fps
+                while True:
+                    if pending is None:
+                        pending = next(chunks, None)
+                        if pending is None:
+                            break
+                    if pending[1] >= horizon_s:
+                        break
+                    writer.write_audio(*pending)
+                    pending = None
+                if stats is not None:
+                    stats.add(face_record(result))
+                with_face += bool(result.faces)
                 n += 1
                 if args.max_frames is not None and n >= args.max_frames:
                     break
-        except (SourceError, SinkError) as exc:
-            recorder.abort()
+            if n == 0:
+                raise UserError(f"{args.input}: no frame could be read")
+            note = damaged_input_note(n, info.frame_count, args.max_frames)
+            if stats is not None:
+                stats.finish(decoded_frames=n, declared_frames=info.frame_count, damaged=note)
+            saved = writer.close()
+            if stats is not None:
+                stats.commit()
+        except SinkError as exc:
+            writer.abort()
+            if stats is not None:
+                stats.abort()
+            raise _sink_user_error(exc) from None
+        except OSError as exc:
+            writer.abort()
+            if stats is not None:
+                stats.abort()
+            raise _sink_user_error(explain_os_error(exc, "write", stats_path or output)) from None
+        except SourceError as exc:
+            writer.abort()
+            if stats is not None:
+                stats.abort()
             raise UserError(str(exc)) from None
         except BaseException:
-            recorder.abort()
+            writer.abort()
+            if stats is not None:
+                stats.abort()
             raise
-        if n == 0:
-            recorder.abort()
-            raise UserError(f"{args.input}: no frame could be read")
-        recorder.close()
-    if args.stats:
-        stats = {
-            "input": str(args.input),
-            "fps": info.fps,
-            "size": [info.width, info.height],
-            "frames": frames,
-        }
-        _write_json_atomic(Path(args.stats), stats)
-    with_face = sum(1 for f in frames if f["faces"]) if frames else None
-    detail = f", a face in {with_face}/{n} frames" if with_face is not None else ""
-    print(f"wrote {output}: {n} frames{detail}")
+    detail = f", a face in {with_face}/{n} frames" if stats_path is not None else ""
+    sound = ", with sound" if audio is not None else ""
+    print(f"wrote {saved.path}: {n} frames ({saved.duration_s:.2f} s){sound}{detail}")
+    if note is not None:
+        print(
+            f"snowcam render: warning: {args.input}: {note}; the output holds what could be read",
+            file=sys.stderr,
+        )
+        return EXIT_DAMAGED_INPUT
     return 0
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or Infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
+def strict_json(value: Any, **kwargs: Any) -> str:
+    """Standard JSON (``null`` where Python has NaN or infinity), as other tools expect."""
     try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(_strict(value), allow_nan=False, **kwargs)
+
+
+class StatsWriter:
+    """``render --stats``: the JSON document written frame by frame to disk, so memory stays flat.
+
+    The document is ``{"input", "fps", "size", "frames": [...], "decoded_frames",
+    "declared_frames", "damaged"}``. It goes to a hidden file beside ``path``; :meth:`finish`
+    completes and fsyncs it, :meth:`commit` renames it into place, :meth:`abort` removes it.
+    """
+
+    def __init__(self, path: Path, input_path: Path, info: Any) -> None:
+        self.path = path
+        fd, self._tmp = create_hidden_temp(path)
+        self._file: Any = os.fdopen(fd, "w", encoding="utf-8")
+        head = strict_json({"input": str(input_path), "fps": info.fps, "size": [info.width, info.height]})
+        self._file.write(head[:-1] + ', "frames": [\n')
+        self._count = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self._file.write(("" if self._count == 0 else ",\n") + strict_json(record))
+        self._count += 1
+
+    def finish(self, **tail: Any) -> None:
+        self._file.write("\n], " + strict_json(tail)[1:] + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+
+    def commit(self) -> None:
+        os.replace(self._tmp, self.path)
+        fsync_dir(self.path.parent)
+
+    def abort(self) -> None:
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
 
 
 def default_bench_filters() -> list[str]:
@@ -177,7 +279,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     report = bench_report(results, filters)
     report.update({"input": path, "size": [info.width, info.height], "source_fps": info.fps})
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(strict_json(report, indent=2))
     else:
         print(
             f"{report['frames']} frames of {path} ({info.width}×{info.height}), faces in "
