@@ -1,0 +1,70 @@
+"""The app's captures when things go wrong: a full disk while recording, a crash's leftover at start."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import numpy as np
+
+from snowcam import video_writer
+from snowcam.video_writer import VideoWriter, leftover_path
+from tests.media import streams
+from tests.ui.support import wait_frames
+
+
+class FullDisk:
+    """A file that takes ``limit`` bytes and then fails with ENOSPC, like a full disk."""
+
+    def __init__(self, path: Path, limit: int) -> None:
+        self._f = open(path, "xb", buffering=0)
+        self.limit, self.written = limit, 0
+
+    def write(self, data: bytes) -> int:
+        if self.written + len(data) > self.limit:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.written += len(data)
+        return self._f.write(data)
+
+    def fileno(self) -> int:
+        return self._f.fileno()
+
+    def close(self) -> None:
+        self._f.close()
+
+
+def test_a_full_disk_stops_the_recording_and_keeps_a_playable_file(
+    qtbot, make_window, clip: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FullDisk(path, 2_000_000))
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    with qtbot.waitSignal(window.worker.recording_cut_short, timeout=20000) as cut:
+        window.toggle_recording()
+    message, path, seconds = cut.args
+    qtbot.waitUntil(lambda: window.recording_path is None, timeout=5000)
+    assert "disk is full" in message and f"{seconds:.1f} seconds were saved" in message
+    assert window.banner.isVisible() and window.banner.label.text() == message
+    saved = Path(path)
+    assert os.listdir(saved.parent) == [saved.name], "no hidden leftover"
+    assert seconds > 0 and streams(saved)["video"]["frames"] >= 1
+    assert not window.record_button.is_active()
+
+
+def test_a_crashed_recording_is_recovered_at_start_and_shown(qtbot, make_window, clip: Path, store) -> None:
+    videos = Path(store.value("capture/video_dir"))
+    videos.mkdir(parents=True)
+    target = videos / "snowcam-20260101-120000-000.mp4"
+    writer = VideoWriter(target, 30.0, (64, 48))
+    for i in range(60):
+        writer.write(np.full((48, 64, 3), i * 4, np.uint8))
+    writer._finish_streams()  # the process died here: the fragments are on disk, not finished
+    writer._file = None
+    assert leftover_path(target).exists()
+    window = make_window(video=clip)
+    qtbot.waitUntil(lambda: "Recovered" in window.banner.label.text(), timeout=10000)
+    assert target.name in window.banner.label.text()
+    assert os.listdir(videos) == [target.name]
+    qtbot.waitUntil(lambda: target in window.captures.paths(), timeout=10000)
+    assert streams(target)["video"]["frames"] == 60
