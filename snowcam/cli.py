@@ -157,15 +157,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _split_like_training(data, card: dict, split: str, folder: str):
+def _split_like_training(data, card, split: str, folder: str):
     """The part of a data set that the model's training run held out (or trained on)."""
     from snowcam.datasets import split_by_identity
 
-    try:
-        config = card["training"]["config"]
-        seed, fraction = int(config["seed"]), float(config["val_fraction"])
-    except (KeyError, TypeError, ValueError):
-        raise UserError("--split needs a model card with training.config (seed, val_fraction)") from None
+    recipe = card.training_split()
+    if recipe is None:
+        raise UserError("--split needs a model card with training.config (seed, val_fraction)")
+    seed, fraction = recipe
     train_idx, val_idx = split_by_identity(data.identities, fraction, seed)
     chosen = val_idx if split == "validation" else train_idx
     if len(chosen) == 0:
@@ -188,6 +187,8 @@ def _check_report_folder(folder: Path) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from snowcam.datasets import DataError, load_faces68_folder
     from snowcam.detection import still_image_detector
     from snowcam.evaluate import evaluate, write_report
@@ -199,12 +200,18 @@ def cmd_eval(args: argparse.Namespace) -> int:
         data = load_faces68_folder(args.data, color=True, limit=args.limit)
     except DataError as exc:
         raise UserError(str(exc)) from None
+    incomplete = [f for f, pts in zip(data.files, data.points, strict=True) if not np.isfinite(pts).all()]
+    if incomplete:
+        raise UserError(
+            f"{Path(args.data) / 'landmarks.csv'}: {incomplete[0]} has empty coordinates "
+            f"({len(incomplete)} image(s) in all); snowcam eval needs all 68 points of every face"
+        )
     try:
         model = KeypointModel(args.model or default_model_path(), flip_average=args.flip_average)
     except ModelError as exc:
         raise UserError(str(exc)) from None
     if args.split != "all":
-        data = _split_like_training(data, model.card.raw, args.split, args.data)
+        data = _split_like_training(data, model.card, args.split, args.data)
     detector = still_image_detector() if args.boxes == "detector" else None
     result = evaluate(data, model, detector, boxes=args.boxes)
     summary = result.summary()

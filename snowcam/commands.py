@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import math
 import os
 import statistics
 import sys
@@ -16,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snowcam.errors import EXIT_DAMAGED_INPUT, UserError, check_output_file, positive_int
-from snowcam.files import create_hidden_temp, fsync_dir
+from snowcam.files import create_hidden_temp, fsync_dir, strict_json
 from snowcam.sinks import SinkError, explain_os_error
 from snowcam.types import FrameResult
 
@@ -54,12 +52,15 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
 
 def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
     """The real pipeline; a UserError that says what to fix for an unknown filter or a bad model."""
-    from snowcam.filters import filter_names
+    from snowcam.filters import LOAD_PROBLEMS, filter_names
     from snowcam.keypoints import ModelError
     from snowcam.pipeline import PipelineSettings, build_pipeline
 
     unknown = [f for f in filters if f not in filter_names()]
     if unknown:
+        broken = [p for p in LOAD_PROBLEMS if f"[{unknown[0]}]" in p or "[" not in p]
+        if broken:
+            raise UserError(f"filter {unknown[0]!r} is broken in filters.toml: {broken[0]}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
         return build_pipeline(PipelineSettings(model_path=model), filters)
@@ -189,25 +190,6 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
         return EXIT_DAMAGED_INPUT
     return 0
-
-
-def _strict(value: Any) -> Any:
-    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or Infinity)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_strict(v) for v in value]
-    return value
-
-
-def strict_json(value: Any, **kwargs: Any) -> str:
-    """Standard JSON (``null`` where Python has NaN or infinity), as other tools expect."""
-    try:
-        return json.dumps(value, allow_nan=False, **kwargs)
-    except ValueError:
-        return json.dumps(_strict(value), allow_nan=False, **kwargs)
 
 
 class StatsWriter:

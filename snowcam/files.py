@@ -10,6 +10,8 @@ Files get the permissions the user's umask allows, like any other program's file
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import secrets
 from collections.abc import Iterator
@@ -87,3 +89,22 @@ def write_text_atomic(path: str | os.PathLike[str], text: str, *, make_parents: 
     with atomic_write(path, "w", make_parents=make_parents) as f:
         f.write(text)
     return Path(path)
+
+
+def _strict(value: Any) -> Any:
+    """``value`` with every non-finite float replaced by ``None`` (JSON has no NaN or Infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
+
+
+def strict_json(value: Any, **kwargs: Any) -> str:
+    """Standard JSON (``null`` where Python has NaN or infinity), as other tools expect."""
+    try:
+        return json.dumps(value, allow_nan=False, **kwargs)
+    except ValueError:
+        return json.dumps(_strict(value), allow_nan=False, **kwargs)

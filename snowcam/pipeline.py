@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
 
+import numpy as np
+
 from snowcam.detection import FaceDetector, HaarFaceDetector
 from snowcam.filters import Filter, create_filter
 from snowcam.sources import FrameSource
@@ -57,9 +59,21 @@ class Pipeline:
         self.tracker.reset()
 
     def process(self, frame: Frame, t_s: float) -> FrameResult:
-        """Run one BGR frame taken at ``t_s`` seconds; the input frame is never modified."""
-        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype.name != "uint8":
-            raise ValueError(f"frame must be H×W×3 uint8 BGR, got shape {frame.shape} {frame.dtype}")
+        """Run one BGR frame taken at ``t_s`` seconds; the input frame is never modified.
+
+        Raises:
+            ValueError: ``frame`` is not a non-empty ``H×W×3`` uint8 array.
+        """
+        shape, dtype = getattr(frame, "shape", None), getattr(frame, "dtype", None)
+        if (
+            not isinstance(frame, np.ndarray)
+            or frame.ndim != 3
+            or frame.shape[2] != 3
+            or frame.dtype != np.uint8
+            or frame.shape[0] == 0
+            or frame.shape[1] == 0
+        ):
+            raise ValueError(f"frame must be a non-empty H×W×3 uint8 BGR array, got shape {shape} {dtype}")
         start = time.perf_counter()
         filters = self.filters
         faces = self.tracker.update(frame, t_s)

@@ -7,6 +7,7 @@ one copy of a frame that all filters draw on.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -22,6 +23,7 @@ from snowcam.types import Face, Frame
 
 __all__ = [
     "FILTERS",
+    "LOAD_PROBLEMS",
     "Filter",
     "FilterInfo",
     "create_filter",
@@ -125,5 +127,9 @@ def render(frame: Frame, faces: Sequence[Face], filters: Sequence[Filter]) -> Fr
 
 register(FilterInfo("none", "No filter", NoFilter))
 register(FilterInfo("big-eyes", "Big eyes", BigEyes, has_strength=True, default_strength=DEFAULT_STRENGTH))
-register_stickers(load_sticker_filters(assets_dir() / "filters.toml"))
+# Broken entries of filters.toml are skipped and listed here; asking for one by name says why.
+LOAD_PROBLEMS: list[str] = []
+register_stickers(load_sticker_filters(assets_dir() / "filters.toml", LOAD_PROBLEMS))
+for _problem in LOAD_PROBLEMS:
+    logging.getLogger(__name__).warning("Skipped a sticker: %s", _problem)
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks))

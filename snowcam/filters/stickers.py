@@ -160,23 +160,41 @@ def _parse_sticker(toml_path: Path, name: str, table: Any) -> StickerSpec:
     )
 
 
-def load_sticker_filters(toml_path: str | Path) -> list[StickerSpec]:
+def load_sticker_filters(toml_path: str | Path, problems: list[str] | None = None) -> list[StickerSpec]:
     """Read and validate every sticker declared in a ``filters.toml``, in file order.
 
+    With a ``problems`` list, a broken entry (or an unreadable file) is reported there, one
+    message per entry, and skipped instead of raised, so one bad sticker never takes the others
+    (or the app) down.
+
     Raises:
-        ValueError: naming the file, the sticker and the key, for a TOML syntax error, an unknown
-            or missing key, an unknown anchor index, a missing or unreadable PNG, a PNG without
-            alpha, or a number out of range.
+        ValueError: (without ``problems``) naming the file, the sticker and the key, for a TOML
+            syntax error, an unknown or missing key, an unknown anchor index, a missing or
+            unreadable PNG, a PNG without alpha, or a number out of range.
     """
     path = Path(toml_path)
     try:
-        with path.open("rb") as f:
-            document = tomllib.load(f)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
-    return [_parse_sticker(path, name, table) for name, table in document.items()]
+        try:
+            with path.open("rb") as f:
+                document = tomllib.load(f)
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML ({exc})") from None
+    except ValueError as exc:
+        if problems is None:
+            raise
+        problems.append(str(exc))
+        return []
+    specs = []
+    for name, table in document.items():
+        try:
+            specs.append(_parse_sticker(path, name, table))
+        except ValueError as exc:
+            if problems is None:
+                raise
+            problems.append(str(exc))
+    return specs
 
 
 def estimate_yaw_deg(xy_px: npt.ArrayLike) -> float:
