@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import statistics
 import sys
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from snowcam.errors import EXIT_DAMAGED_INPUT, UserError, check_output_file, positive_int
-from snowcam.files import create_hidden_temp, fsync_dir, strict_json
+from snowcam.files import atomic_write, strict_json
 from snowcam.sinks import SinkError, explain_os_error
 from snowcam.types import FrameResult
 
@@ -196,14 +195,15 @@ class StatsWriter:
     """``render --stats``: the JSON document written frame by frame to disk, so memory stays flat.
 
     The document is ``{"input", "fps", "size", "frames": [...], "decoded_frames",
-    "declared_frames", "damaged"}``. It goes to a hidden file beside ``path``; :meth:`finish`
-    completes and fsyncs it, :meth:`commit` renames it into place, :meth:`abort` removes it.
+    "declared_frames", "damaged"}``, written through :func:`snowcam.files.atomic_write`:
+    :meth:`finish` completes and flushes it, :meth:`commit` puts it in place (fsync, rename),
+    :meth:`abort` removes it; until then ``path`` is untouched.
     """
 
     def __init__(self, path: Path, input_path: Path, info: Any) -> None:
         self.path = path
-        fd, self._tmp = create_hidden_temp(path)
-        self._file: Any = os.fdopen(fd, "w", encoding="utf-8")
+        self._context = atomic_write(path, "w")
+        self._file = self._context.__enter__()
         head = strict_json({"input": str(input_path), "fps": info.fps, "size": [info.width, info.height]})
         self._file.write(head[:-1] + ', "frames": [\n')
         self._count = 0
@@ -215,18 +215,14 @@ class StatsWriter:
     def finish(self, **tail: Any) -> None:
         self._file.write("\n], " + strict_json(tail)[1:] + "\n")
         self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
 
     def commit(self) -> None:
-        os.replace(self._tmp, self.path)
-        fsync_dir(self.path.parent)
+        self._context.__exit__(None, None, None)
 
     def abort(self) -> None:
-        with contextlib.suppress(OSError):
-            self._file.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self._tmp)
+        cancelled = RuntimeError("render stopped")
+        with contextlib.suppress(RuntimeError, OSError):
+            self._context.__exit__(RuntimeError, cancelled, None)
 
 
 def default_bench_filters() -> list[str]:

@@ -16,7 +16,7 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cv2
 import numpy as np
@@ -24,7 +24,9 @@ import numpy.typing as npt
 
 from snowcam.sinks import SinkError
 from snowcam.types import Frame
-from snowcam.video_writer import SavedVideo
+
+if TYPE_CHECKING:
+    from snowcam.video_writer import SavedVideo
 
 logger = logging.getLogger(__name__)
 

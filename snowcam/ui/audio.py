@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from snowcam.video_writer import AudioFormat
+if TYPE_CHECKING:
+    from snowcam.video_writer import AudioFormat
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,8 @@ class Microphone:
         if device_io is None:
             logger.warning("No sound in recordings: the microphone could not be opened (%s)", source.error())
             return None
+        from snowcam.video_writer import AudioFormat
+
         logger.info("Recording sound from %s", device.description())
         return cls(source, device_io, AudioFormat(fmt.sampleRate(), fmt.channelCount()), on_audio)
 

@@ -53,7 +53,6 @@ from snowcam.ui.worker import (
     ProcessorFactory,
     SourceSpec,
 )
-from snowcam.video_writer import recover_recordings
 
 logger = logging.getLogger(__name__)
 
@@ -860,6 +859,8 @@ class MainWindow(QMainWindow):
 
     def _recover_recordings(self) -> None:
         """Runs on the I/O thread: leftovers of a recording interrupted by a crash become files."""
+        from snowcam.video_writer import recover_recordings
+
         recovery = recover_recordings(self.settings.video_dir)
         if recovery.message():
             self._bridge.recordings_recovered.emit(recovery.message())

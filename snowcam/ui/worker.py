@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 from PyQt6.QtCore import QObject, pyqtSignal
@@ -34,7 +34,9 @@ from snowcam.recording import RecordingResult, RecordingWriter
 from snowcam.sinks import SinkError
 from snowcam.sources import FrameSource, SourceError, SourceInfo
 from snowcam.types import Frame, FrameResult
-from snowcam.video_writer import AudioFormat, VideoWriter
+
+if TYPE_CHECKING:  # PyAV loads when the first recording starts, not with the app.
+    from snowcam.video_writer import AudioFormat, VideoWriter
 
 __all__ = ["RecordingWriter", "_Recording"]
 
@@ -103,10 +105,12 @@ CameraFactory = Callable[[CameraSpec], FrameSource]
 VideoFactory = Callable[[FileSpec], FrameSource]
 ProcessorFactory = Callable[[], FrameProcessor]
 # (path, fps, (width, height), audio format or None) -> writer
-RecorderFactory = Callable[[Path, float, tuple[int, int], AudioFormat | None], VideoWriter]
+RecorderFactory = Callable[[Path, float, tuple[int, int], "AudioFormat | None"], "VideoWriter"]
 
 
 def _video_writer(path: Path, fps: float, size: tuple[int, int], audio: AudioFormat | None) -> VideoWriter:
+    from snowcam.video_writer import VideoWriter
+
     return VideoWriter(path, fps, size, audio=audio)
 
 
