@@ -23,7 +23,13 @@ if TYPE_CHECKING:
 
 def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     """Register the ``render`` and ``bench`` subcommands on the main parser."""
-    render = sub.add_parser("render", help="replay a video through the pipeline and write the filtered mp4")
+    render = sub.add_parser(
+        "render",
+        help="replay a video through the pipeline and write the filtered mp4",
+        epilog="exit codes: 0 done; 2 a problem to fix (bad argument, unreadable input, full disk...; "
+        "nothing is written); 3 the input ended before its declared frame count (damaged or cut short: "
+        "the output holds what could be read); 143 stopped by SIGTERM (partial output removed)",
+    )
     render.add_argument("input", help="a video file OpenCV can read (its sound is carried over)")
     render.add_argument(
         "-o", "--output", required=True, help="the mp4 to write (H.264, AAC sound; never the input)"
@@ -102,16 +108,18 @@ def damaged_input_note(decoded: int, declared: int | None, max_frames: int | Non
 def cmd_render(args: argparse.Namespace) -> int:
     from snowcam.pipeline import run
     from snowcam.sources import FileAudio, SourceError, VideoFileSource
-    from snowcam.video_writer import VideoWriter
+    from snowcam.video_writer import VideoWriter, discard_stale_leftover
 
     output, input_path = Path(args.output), Path(args.input)
     if output.suffix.lower() != ".mp4":
         raise UserError(f"{output}: the output must be an .mp4 file")
-    check_output_file(output, "-o", [input_path])
+    check_output_file(output, "-o", {"the input": input_path})
     stats_path = Path(args.stats) if args.stats else None
     if stats_path is not None:
-        check_output_file(stats_path, "--stats", [input_path, output])
+        check_output_file(stats_path, "--stats", {"the input": input_path, "the -o output": output})
     pipeline = _build(args.model, args.filter)
+    if discard_stale_leftover(output):
+        print(f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr)
     try:
         source = VideoFileSource(input_path)
     except SourceError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 EXIT_USAGE = 2
@@ -25,19 +25,20 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_output_file(path: Path, option: str, inputs: Sequence[Path] = ()) -> None:
-    """Refuse, before any work, an output that cannot be written or would overwrite an input.
+def check_output_file(path: Path, option: str, others: Mapping[str, Path] | None = None) -> None:
+    """Refuse, before any work, an output that cannot be written or would overwrite another file.
+
+    ``others`` names the files of the same command that ``path`` must not be, e.g.
+    ``{"the input": input_path, "the -o output": output}``.
 
     Raises:
-        UserError: ``path`` is a folder, names an input, or its folder is missing or not writable.
+        UserError: ``path`` is a folder, is one of ``others``, or its folder is missing or not writable.
     """
     if path.is_dir():
         raise UserError(f"{option} {path}: is a folder; name a file inside it")
-    for inp in inputs:
-        if _same_file(path, inp):
-            raise UserError(
-                f"{option} {path}: is the input; choose another name (snowcam never overwrites it)"
-            )
+    for label, other in (others or {}).items():
+        if _same_file(path, other):
+            raise UserError(f"{option} {path}: is {label}; choose another name (snowcam never overwrites it)")
     folder = path.parent
     if not folder.is_dir():
         raise UserError(f"{option} {path}: the folder {folder} does not exist; create it first")

@@ -560,6 +560,20 @@ def recover_file(partial: Path, target: Path) -> SavedVideo | None:
     return SavedVideo(final, frames, duration_s, partial)
 
 
+def discard_stale_leftover(path: Path) -> bool:
+    """Delete the hidden leftover of an interrupted write to ``path`` unless a writer still holds it.
+
+    For outputs that are about to be written again (``render``), where recovering the old
+    attempt has no use. Returns whether a leftover was deleted.
+    """
+    leftover = leftover_path(path)
+    if not leftover.is_file() or _in_use(leftover):
+        return False
+    with contextlib.suppress(FileNotFoundError):
+        leftover.unlink()
+    return True
+
+
 def _in_use(path: Path) -> bool:
     """Whether a running writer holds ``path`` (never true where file locks do not exist)."""
     if fcntl is None:  # pragma: no cover - Windows

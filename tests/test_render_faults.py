@@ -105,7 +105,7 @@ def bad_argument_cases(tmp: Path, clip: Path) -> list[tuple[list[str], str]]:
         (["-o", str(tmp / "out.mp4"), "--stats", str(tmp / "missing" / "s.json")], "does not exist"),
         (["-o", str(tmp / "out.mp4"), "--stats", str(tmp / "stats-folder")], "is a folder"),
         (["-o", str(tmp / "out.mp4"), "--stats", str(clip)], "is the input"),
-        (["-o", str(tmp / "out.mp4"), "--stats", str(tmp / "out.mp4")], "is the input"),
+        (["-o", str(tmp / "out.mp4"), "--stats", str(tmp / "out.mp4")], "is the -o output"),
         (["-o", str(tmp / "out.mp4"), "--max-frames", "0"], "1 or more"),
         (["-o", str(tmp / "out.mp4"), "--max-frames", "-3"], "1 or more"),
         (["-o", str(tmp / "out.mp4"), "--filter", "dog-ears"], "dog-ears"),
@@ -237,3 +237,24 @@ def test_bench_json_is_strict_on_a_clip_without_faces(
 def test_bench_max_frames_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run_cli(["bench", "--max-frames", value], capsys)
     assert code == 2 and "--max-frames" in err
+
+
+def test_the_leftover_of_a_killed_render_is_removed_by_the_next_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.mp4"
+    video_writer.leftover_path(out).write_bytes(b"\0" * 1000)  # what SIGKILL left
+    code, _, err = run_cli(["render", str(DEMO), "-o", str(out), "--max-frames", "3"], capsys)
+    assert code == 0 and "removed the leftover" in err
+    assert os.listdir(tmp_path) == ["out.mp4"]
+
+
+def test_a_render_to_a_file_being_written_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out.mp4"
+    busy = video_writer.VideoWriter(out, 30.0, (64, 48))  # another snowcam writing it
+    try:
+        code, _, err = run_cli(["render", str(DEMO), "-o", str(out), "--max-frames", "3"], capsys)
+        assert code == 2 and "in progress" in err
+        assert os.listdir(tmp_path) == [video_writer.leftover_path(out).name]
+    finally:
+        busy.abort()
