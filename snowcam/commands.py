@@ -128,31 +128,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     with source:
         info = source.info
         audio = FileAudio.open(input_path)
-        chunks = audio.chunks() if audio is not None else iter(())
-        pending: tuple[Any, float] | None = None
-        stats = StatsWriter(stats_path, input_path, info) if stats_path is not None else None
+        feed = _AudioFeed(audio)
+        stats: StatsWriter | None = None
+        writer: VideoWriter | None = None
         try:
+            if stats_path is not None:
+                stats = StatsWriter(stats_path, input_path, info)
             writer = VideoWriter(
                 output, info.fps, (info.width, info.height), audio=audio.format if audio else None
             )
-        except SinkError as exc:
-            if stats is not None:
-                stats.abort()
-            raise _sink_user_error(exc) from None
-        try:
             for result in run(source, pipeline):
                 writer.write(result.output, result.t_s)
-                # Audio up to the end of this frame, so both tracks reach the disk together.
-                horizon_s = result.t_s + 1.0 / info.fps
-                while True:
-                    if pending is None:
-                        pending = next(chunks, None)
-                        if pending is None:
-                            break
-                    if pending[1] >= horizon_s:
-                        break
-                    writer.write_audio(*pending)
-                    pending = None
+                feed.until(writer, result.t_s + 1.0 / info.fps)
                 if stats is not None:
                     stats.add(face_record(result))
                 with_face += bool(result.faces)
@@ -167,25 +154,18 @@ def cmd_render(args: argparse.Namespace) -> int:
             saved = writer.close()
             if stats is not None:
                 stats.commit()
-        except SinkError as exc:
-            writer.abort()
+        except BaseException as exc:
+            # Nothing half-written stays: the output and the stats keep their older files, if any.
+            if writer is not None:
+                writer.abort()
             if stats is not None:
                 stats.abort()
-            raise _sink_user_error(exc) from None
-        except OSError as exc:
-            writer.abort()
-            if stats is not None:
-                stats.abort()
-            raise _sink_user_error(explain_os_error(exc, "write", stats_path or output)) from None
-        except SourceError as exc:
-            writer.abort()
-            if stats is not None:
-                stats.abort()
-            raise UserError(str(exc)) from None
-        except BaseException:
-            writer.abort()
-            if stats is not None:
-                stats.abort()
+            if isinstance(exc, SinkError):
+                raise _sink_user_error(exc) from None
+            if isinstance(exc, OSError):  # the video writer raises SinkError: this is the stats file
+                raise _sink_user_error(explain_os_error(exc, "write", stats_path or output)) from None
+            if isinstance(exc, SourceError):
+                raise UserError(str(exc)) from None
             raise
     detail = f", a face in {with_face}/{n} frames" if stats_path is not None else ""
     sound = ", with sound" if audio is not None else ""
@@ -197,6 +177,26 @@ def cmd_render(args: argparse.Namespace) -> int:
         )
         return EXIT_DAMAGED_INPUT
     return 0
+
+
+class _AudioFeed:
+    """The input's sound, handed to the writer up to a time so that both tracks reach the disk together."""
+
+    def __init__(self, audio: Any) -> None:
+        self._chunks = audio.chunks() if audio is not None else iter(())
+        self._pending: tuple[Any, float] | None = None
+
+    def until(self, writer: Any, t_s: float) -> None:
+        """Write every chunk that starts before ``t_s`` seconds."""
+        while True:
+            if self._pending is None:
+                self._pending = next(self._chunks, None)
+                if self._pending is None:
+                    return
+            if self._pending[1] >= t_s:
+                return
+            writer.write_audio(*self._pending)
+            self._pending = None
 
 
 class StatsWriter:

@@ -258,3 +258,23 @@ def test_a_render_to_a_file_being_written_exits_2(tmp_path: Path, capsys: pytest
         assert os.listdir(tmp_path) == [video_writer.leftover_path(out).name]
     finally:
         busy.abort()
+
+
+def test_a_full_disk_while_writing_the_stats_exits_2_and_keeps_the_older_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from snowcam import commands
+
+    out, stats = tmp_path / "out.mp4", tmp_path / "stats.json"
+    out.write_bytes(b"older video")
+    original = commands.StatsWriter.add
+
+    def add(self, record):  # the disk fills up on the 5th record
+        if self._count == 4:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        original(self, record)
+
+    monkeypatch.setattr(commands.StatsWriter, "add", add)
+    code, stdout, err = run_cli(["render", str(DEMO), "-o", str(out), "--stats", str(stats)], capsys)
+    assert code == 2 and "disk full:" in err and "stats.json" in err and "wrote" not in stdout
+    assert os.listdir(tmp_path) == ["out.mp4"] and out.read_bytes() == b"older video"
