@@ -7,7 +7,6 @@ Heavy imports (Qt, TensorFlow) happen inside the subcommand that needs them, so
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from collections.abc import Sequence
@@ -225,7 +224,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         except SinkError as exc:
             raise UserError(str(exc)) from None
     if args.json:
-        print(json.dumps(summary, indent=2))
+        from snowcam.files import strict_json
+
+        print(strict_json(summary, indent=2))
     else:
         print(f"{summary['n_images']} images from {args.data}, {args.boxes} boxes, model {model.path}")
         if summary["nme_68"] is not None:
