@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from snowcam.types import Frame
+from snowcam.types import Frame, validate_frame
 
 Affine = npt.NDArray[np.float64]  # 2×3
 
@@ -24,8 +24,7 @@ _MAX_LEVELS = 6
 
 
 def _check_frame(out: Frame, what: str = "out") -> None:
-    if out.ndim != 3 or out.shape[2] != 3 or out.dtype != np.uint8:
-        raise ValueError(f"{what} must be an H×W×3 uint8 BGR frame, got shape {out.shape} dtype {out.dtype}")
+    validate_frame(out, what)
 
 
 def _check_affine(affine_2x3: npt.ArrayLike) -> Affine:

@@ -12,13 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
 
-import numpy as np
-
 from snowcam.detection import FaceDetector, HaarFaceDetector
-from snowcam.filters import Filter, create_filter
+from snowcam.filters import Filter, create_filter, render
 from snowcam.sources import FrameSource
 from snowcam.tracking import FaceTracker, KeypointPredictor, TrackerConfig
-from snowcam.types import Frame, FrameResult
+from snowcam.types import Frame, FrameResult, validate_frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,36 +53,20 @@ class Pipeline:
         self.filters: tuple[Filter, ...] = tuple(filters)
 
     def reset(self) -> None:
-        """Forget all tracked faces (call when the source changes)."""
+        """Forget all tracked faces and the filters' state (call when the source changes)."""
         self.tracker.reset()
+        for f in self.filters:
+            f.reset()
 
     def process(self, frame: Frame, t_s: float) -> FrameResult:
-        """Run one BGR frame taken at ``t_s`` seconds; the input frame is never modified.
-
-        Raises:
-            ValueError: ``frame`` is not a non-empty ``H×W×3`` uint8 array.
-        """
-        shape, dtype = getattr(frame, "shape", None), getattr(frame, "dtype", None)
-        if (
-            not isinstance(frame, np.ndarray)
-            or frame.ndim != 3
-            or frame.shape[2] != 3
-            or frame.dtype != np.uint8
-            or frame.shape[0] == 0
-            or frame.shape[1] == 0
-        ):
-            raise ValueError(f"frame must be a non-empty H×W×3 uint8 BGR array, got shape {shape} {dtype}")
+        """Run one BGR frame taken at ``t_s`` seconds; the input frame is never modified."""
+        validate_frame(frame)
         start = time.perf_counter()
         filters = self.filters
         faces = self.tracker.update(frame, t_s)
         times = self.tracker.last_times
         stage_ms = {"detect": times.detect_ms, "keypoints": times.keypoints_ms, "track": times.track_ms}
-        out = frame.copy()
-        for f in filters:
-            f_start = time.perf_counter()
-            for face in faces:
-                f.apply(out, face)
-            stage_ms[f"filter:{f.name}"] = (time.perf_counter() - f_start) * 1000.0
+        out = render(frame, faces, filters, t_s, stage_ms)
         stage_ms["total"] = (time.perf_counter() - start) * 1000.0
         return FrameResult(t_s, frame, faces, out, stage_ms)
 

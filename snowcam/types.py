@@ -19,6 +19,21 @@ import numpy.typing as npt
 
 Frame = npt.NDArray[np.uint8]
 
+
+def validate_frame(frame: object, what: str = "frame") -> None:
+    """Check that ``frame`` is a non-empty ``H×W×3`` ``uint8`` BGR array.
+
+    Raises:
+        ValueError: naming ``what`` and saying what it got instead.
+    """
+    if not isinstance(frame, np.ndarray):
+        raise ValueError(f"{what} must be an H×W×3 uint8 BGR array, got {type(frame).__name__}")
+    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8 or 0 in frame.shape:
+        raise ValueError(
+            f"{what} must be a non-empty H×W×3 uint8 BGR array, got shape {frame.shape} dtype {frame.dtype}"
+        )
+
+
 N_KEYPOINTS = 68
 
 POINT_NAMES_68: tuple[str, ...] = (

@@ -230,5 +230,27 @@ def test_pipeline_process_rejects_none_and_empty_frames(frame: Any) -> None:
 
     scene = ScriptedScene()
     pipeline = Pipeline(FakeDetector(scene), OracleModel(scene))
-    with pytest.raises(ValueError, match="non-empty H×W×3 uint8"):
+    with pytest.raises(ValueError, match="H×W×3 uint8 BGR array, got"):
         pipeline.process(frame, 0.0)
+
+
+def test_the_app_catalog_loader_skips_broken_entries_and_a_broken_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    monkeypatch.setattr(filters, "FILTERS", dict(filters.FILTERS))
+    monkeypatch.setattr(filters, "LOAD_PROBLEMS", [])
+    shutil.copy(assets_dir() / "glasses_round.png", tmp_path / "glasses_round.png")
+    toml = tmp_path / "filters.toml"
+    good = (
+        '[test-good]\nkind = "sticker"\ntitle = "Good"\nimage = "glasses_round.png"\nanchors = [36, 45]\n'
+        "anchor_px = [499.5, 190.0]\nwidth = 2.0\n"
+    )
+    toml.write_text(good + '[test-bad]\nkind = "sticker"\ntitle = 3\n')
+    filters._register_builtin_catalog(toml)
+    assert "test-good" in filters.FILTERS and "test-bad" not in filters.FILTERS
+    assert len(filters.LOAD_PROBLEMS) == 1 and "[test-bad]" in filters.LOAD_PROBLEMS[0]
+    toml.write_text("[oops\n")
+    filters._register_builtin_catalog(toml)
+    assert "not valid TOML" in filters.LOAD_PROBLEMS[1]

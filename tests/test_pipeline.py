@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import numpy as np
 import pytest
@@ -17,13 +18,20 @@ from tests.helpers import template_points, textured_frame
 
 class CountingFilter:
     name = "count"
+    group = "effect"
 
     def __init__(self) -> None:
         self.faces: list[Face] = []
+        self.times_s: list[float] = []
+        self.resets = 0
 
-    def apply(self, out: Frame, face: Face) -> None:
-        self.faces.append(face)
+    def apply(self, out: Frame, faces: Sequence[Face], t_s: float) -> None:
+        self.faces.extend(faces)
+        self.times_s.append(t_s)
         out[0, 0] = (1, 2, 3)
+
+    def reset(self) -> None:
+        self.resets += 1
 
 
 class ListSource:
@@ -51,6 +59,9 @@ def test_process_draws_on_a_copy_and_reports_stage_times() -> None:
     assert result.frame is frame
     assert tuple(result.output[0, 0]) == (1, 2, 3)
     assert len(result.faces) == 1 and counter.faces == list(result.faces)
+    assert counter.times_s == [0.0], "filters are given the frame's time"
+    pipeline.reset()
+    assert counter.resets == 1, "a reset reaches the filters' state"
     assert {"detect", "keypoints", "track", "filter:count", "total"} <= set(result.stage_ms)
     assert all(v >= 0 for v in result.stage_ms.values())
 

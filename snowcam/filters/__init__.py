@@ -1,29 +1,39 @@
-"""The filter registry: small effect classes with one verb, ``apply(out, face)``.
+"""The filter registry and the one function that applies filters, :func:`render`.
+
+A filter is a small object with one verb, ``apply(out, faces, t_s)``, that draws in place on
+the frame it is handed. Each registered filter belongs to a **group**, and groups always apply
+in the fixed order of :data:`GROUPS`: beauty warps first (they move pixels, so nothing drawn
+later is bent), then face stickers, then effects, then the colour look over the whole picture,
+and the debug overlay last. Face stickers occupy **slots** (:data:`SLOTS`): two stickers that
+share a slot replace each other (see :mod:`snowcam.filters.selection`).
 
 Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; sticker filters come
-from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`). :func:`render` makes the
-one copy of a frame that all filters draw on.
+from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from pathlib import Path
 
-import numpy as np
-
+from snowcam.filters.base import GROUPS, SLOTS, FaceFilter, Filter
 from snowcam.filters.debug import Landmarks, NoFilter
 from snowcam.filters.eyes import DEFAULT_STRENGTH, BigEyes
-from snowcam.filters.stickers import StickerFilter, StickerSpec, load_sticker_filters
+from snowcam.filters.stickers import StickerFilter, StickerSpec, _parse_sticker
 from snowcam.resources import assets_dir
-from snowcam.types import Face, Frame
+from snowcam.types import Face, Frame, validate_frame
 
 __all__ = [
     "FILTERS",
+    "GROUPS",
     "LOAD_PROBLEMS",
+    "SLOTS",
+    "FaceFilter",
     "Filter",
     "FilterInfo",
     "create_filter",
@@ -34,57 +44,60 @@ __all__ = [
 ]
 
 
-class Filter(Protocol):
-    """An effect drawn on one face.
-
-    ``apply`` draws in place on ``out`` (an ``H×W×3`` ``uint8`` BGR frame, coordinates in frame
-    pixels), touches nothing else, keeps no per-frame state, and is a no-op for a face whose
-    ``keypoints`` is ``None`` when it needs them.
-    """
-
-    name: str
-
-    def apply(self, out: Frame, face: Face) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class FilterInfo:
     """A registry entry: how to show a filter in the gallery and how to make one.
 
     ``factory()`` builds the filter; when ``has_strength``, it takes ``strength`` in [0, 1]
-    (``default_strength`` when not chosen).
+    (``default_strength`` when not chosen). ``group`` is one of :data:`GROUPS`; ``slots`` (face
+    stickers only) the :data:`SLOTS` its parts occupy. ``source`` says where it was declared:
+    ``"built-in"`` or the path of a user's ``filters.toml``.
     """
 
     name: str
     title: str
     factory: Callable[..., Filter]
+    group: str = "face"
+    slots: tuple[str, ...] = ()
     has_strength: bool = False
     default_strength: float = 1.0
+    source: str = "built-in"
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS:
+            raise ValueError(
+                f"filter {self.name!r}: unknown group {self.group!r} (known: {', '.join(GROUPS)})"
+            )
+        unknown = [s for s in self.slots if s not in SLOTS]
+        if unknown:
+            raise ValueError(f"filter {self.name!r}: unknown slot {unknown[0]!r} (known: {', '.join(SLOTS)})")
+        if not 0.0 <= self.default_strength <= 1.0:
+            raise ValueError(f"filter {self.name!r}: default strength must be in [0, 1]")
 
 
 FILTERS: dict[str, FilterInfo] = {}
-
-# Shown last in the gallery, whatever is registered after them.
-_DEBUG_NAMES = ("landmarks",)
 
 
 def register(info: FilterInfo) -> FilterInfo:
     """Add a filter to :data:`FILTERS`; its name must be new."""
     if info.name in FILTERS:
-        raise ValueError(f"a filter named {info.name!r} is already registered")
+        raise ValueError(f"a filter named {info.name!r} is already registered ({FILTERS[info.name].source})")
     FILTERS[info.name] = info
     return info
 
 
-def register_stickers(specs: Sequence[StickerSpec]) -> None:
+def register_stickers(specs: Sequence[StickerSpec], source: str = "built-in") -> None:
     """Register one filter per validated sticker declaration (see ``load_sticker_filters``)."""
     for spec in specs:
-        register(FilterInfo(spec.name, spec.title, partial(StickerFilter, spec)))
+        register(
+            FilterInfo(spec.name, spec.title, partial(StickerFilter, spec), "face", spec.slots, source=source)
+        )
 
 
 def filter_names() -> list[str]:
-    """Registered names in gallery order: ``none``, ``big-eyes``, the stickers, ``landmarks`` last."""
-    return [n for n in FILTERS if n not in _DEBUG_NAMES] + [n for n in _DEBUG_NAMES if n in FILTERS]
+    """Registered names in gallery order: by group (:data:`GROUPS`), then in registration order."""
+    rank = {group: i for i, group in enumerate(GROUPS)}
+    return sorted(FILTERS, key=lambda n: rank[FILTERS[n].group])
 
 
 def create_filter(name: str, strength: float | None = None) -> Filter:
@@ -107,29 +120,74 @@ def create_filter(name: str, strength: float | None = None) -> Filter:
     return info.factory(strength=value)
 
 
-def render(frame: Frame, faces: Sequence[Face], filters: Sequence[Filter]) -> Frame:
-    """Return a copy of ``frame`` (``H×W×3`` ``uint8`` BGR) with every filter applied to every face.
+def in_application_order(filters: Sequence[Filter]) -> list[Filter]:
+    """``filters`` sorted by group (:data:`GROUPS`), keeping the given order within a group."""
+    rank = {group: i for i, group in enumerate(GROUPS)}
+    return sorted(filters, key=lambda f: rank.get(f.group, len(GROUPS)))
 
-    This is the one copy: filters only ever draw on it, ``frame`` is never modified. Filters run
-    in the given order, each on all faces before the next, so a warp (``big-eyes``) never bends
-    a sticker that another face already got.
+
+def render(
+    frame: Frame,
+    faces: Sequence[Face],
+    filters: Sequence[Filter],
+    t_s: float = 0.0,
+    stage_ms: dict[str, float] | None = None,
+) -> Frame:
+    """Return a copy of ``frame`` (``H×W×3`` ``uint8`` BGR) with ``filters`` applied for ``faces``.
+
+    The one filter loop: the pipeline, the live session, thumbnails and the contract test all
+    call it. This is the one copy: filters only ever draw on it, ``frame`` is never modified.
+    Filters apply group by group in the order of :data:`GROUPS` whatever order they are given
+    in, each on all faces before the next, so a warp never bends a sticker. When ``stage_ms``
+    is given, each filter's time is added to it as ``"filter:NAME"`` in milliseconds.
     """
-    if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
-        raise ValueError(
-            f"frame must be an H×W×3 uint8 BGR frame, got shape {frame.shape} dtype {frame.dtype}"
-        )
+    validate_frame(frame)
     out = frame.copy()
-    for effect in filters:
-        for face in faces:
-            effect.apply(out, face)
+    for effect in in_application_order(filters):
+        start = time.perf_counter()
+        effect.apply(out, faces, t_s)
+        if stage_ms is not None:
+            stage_ms[f"filter:{effect.name}"] = (time.perf_counter() - start) * 1000.0
     return out
 
 
-register(FilterInfo("none", "No filter", NoFilter))
-register(FilterInfo("big-eyes", "Big eyes", BigEyes, has_strength=True, default_strength=DEFAULT_STRENGTH))
+register(FilterInfo("none", "No filter", NoFilter, group="none"))
+register(
+    FilterInfo(
+        "big-eyes", "Big eyes", BigEyes, "beauty", has_strength=True, default_strength=DEFAULT_STRENGTH
+    )
+)
+
+
 # Broken entries of filters.toml are skipped and listed here; asking for one by name says why.
 LOAD_PROBLEMS: list[str] = []
-register_stickers(load_sticker_filters(assets_dir() / "filters.toml", LOAD_PROBLEMS))
+
+
+def _register_builtin_catalog(toml_path: Path) -> None:
+    # Interim dispatch on ``kind`` until the catalogue loader (snowcam.filters.catalog) replaces it.
+    # A broken entry (or file) is reported in LOAD_PROBLEMS and skipped, never fatal.
+    from snowcam.filters import looks
+
+    try:
+        with toml_path.open("rb") as f:
+            document = tomllib.load(f)
+    except OSError as exc:
+        LOAD_PROBLEMS.append(f"{toml_path}: cannot read ({exc.strerror})")
+        return
+    except tomllib.TOMLDecodeError as exc:
+        LOAD_PROBLEMS.append(f"{toml_path}: not valid TOML ({exc})")
+        return
+    for name, table in document.items():
+        try:
+            if isinstance(table, dict) and table.get("kind") == "look":
+                register(looks.parse_entry(toml_path, name, table, "built-in"))
+            else:
+                register_stickers([_parse_sticker(toml_path, name, table)])
+        except (ValueError, OSError) as exc:
+            LOAD_PROBLEMS.append(str(exc))
+
+
+_register_builtin_catalog(assets_dir() / "filters.toml")
 for _problem in LOAD_PROBLEMS:
-    logging.getLogger(__name__).warning("Skipped a sticker: %s", _problem)
-register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks))
+    logging.getLogger(__name__).warning("Skipped an entry of filters.toml: %s", _problem)
+register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from snowcam.filters.base import FaceFilter
 from snowcam.types import Face, Frame
 
 # Polylines through the 68 points: (indices, closed).
@@ -32,17 +33,18 @@ def _fixed(xy: np.ndarray) -> np.ndarray:
 
 
 @dataclass(slots=True)
-class NoFilter:
+class NoFilter(FaceFilter):
     """The identity: draws nothing (the gallery's "no filter")."""
 
     name: str = field(default="none", init=False)
+    group: str = field(default="none", init=False)
 
-    def apply(self, out: Frame, face: Face) -> None:
+    def apply_face(self, out: Frame, face: Face) -> None:
         """Leave ``out`` unchanged."""
 
 
 @dataclass(slots=True)
-class Landmarks:
+class Landmarks(FaceFilter):
     """Draws the face box and track id, and, when known, the 68 points and their contours.
 
     Colours are BGR; ``dot_radius_px`` is the radius of each point's anti-aliased dot.
@@ -53,8 +55,9 @@ class Landmarks:
     box_bgr: tuple[int, int, int] = (0, 200, 255)
     dot_radius_px: float = 1.5
     name: str = field(default="landmarks", init=False)
+    group: str = field(default="debug", init=False)
 
-    def apply(self, out: Frame, face: Face) -> None:
+    def apply_face(self, out: Frame, face: Face) -> None:
         """Draw the overlay for ``face`` on ``out``."""
         box = face.box
         corners = _fixed(np.array([[box.x, box.y], [box.x + box.w, box.y + box.h]]))

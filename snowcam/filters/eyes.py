@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from snowcam.filters.base import FaceFilter
 from snowcam.overlay import magnify
 from snowcam.types import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT, Face, Frame
 
@@ -19,7 +20,7 @@ _EYES: tuple[tuple[tuple[int, ...], int, int], ...] = ((EYE_IMAGE_LEFT, 39, 36),
 
 
 @dataclass(slots=True)
-class BigEyes:
+class BigEyes(FaceFilter):
     """SNOW's big eyes: each eye is magnified smoothly around the centre of its contour.
 
     The magnified region of an eye is an ellipse centred on the mean of its 6 contour points,
@@ -37,6 +38,7 @@ class BigEyes:
     radius_per_eye_width: float = 1.0
     aspect: float = 0.75
     name: str = field(default="big-eyes", init=False)
+    group: str = field(default="beauty", init=False)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.strength <= 1.0:
@@ -47,7 +49,7 @@ class BigEyes:
                 f"got {self.radius_per_eye_width}, {self.aspect}"
             )
 
-    def apply(self, out: Frame, face: Face) -> None:
+    def apply_face(self, out: Frame, face: Face) -> None:
         """Magnify both eyes of ``face`` in ``out``; no-op without keypoints."""
         if face.keypoints is None or self.strength == 0:
             return

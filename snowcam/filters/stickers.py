@@ -11,6 +11,7 @@ A sticker table in ``filters.toml``::
     width = 2.2                             # PNG width in anchor distances (frontal face)
     offset = [0.0, 0.0]                     # optional: shift in PNG widths / heights, +y down
     depth = 0.2                             # optional: in front of the anchors, in anchor distances
+    slots = ["eyes"]                        # optional: where it sits (eyes, head, nose, mouth, cheeks)
 
 Each anchor is one keypoint index or a list whose mean is taken. ``offset`` x runs along the
 line from the first anchor to the second, y across it (down on an upright face). The sticker is
@@ -31,6 +32,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from snowcam.filters.base import SLOTS, FaceFilter
 from snowcam.overlay import Affine, PremultipliedImage, blend_premultiplied
 from snowcam.types import N_KEYPOINTS, Face, Frame
 
@@ -40,7 +42,7 @@ MAX_YAW_DEG = 55.0
 NOSE_DEPTH_PER_JAW_HALF_WIDTH = 1.1
 
 _REQUIRED = ("kind", "title", "image", "anchors", "anchor_px", "width")
-_OPTIONAL = ("offset", "depth")
+_OPTIONAL = ("offset", "depth", "slots")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,7 @@ class StickerSpec:
     width: float
     offset: tuple[float, float] = (0.0, 0.0)
     depth: float = 0.0
+    slots: tuple[str, ...] = ()
 
 
 def _fail(toml_path: Path, name: str, key: str, message: str) -> ValueError:
@@ -147,6 +150,11 @@ def _parse_sticker(toml_path: Path, name: str, table: Any) -> StickerSpec:
     depth = _number(table.get("depth", 0.0))
     if depth is None or not -2 <= depth <= 2:
         raise _fail(toml_path, name, "depth", f"expected a number in [-2, 2], got {table.get('depth')!r}")
+    slots_value = table.get("slots", [])
+    if not isinstance(slots_value, list) or not all(s in SLOTS for s in slots_value):
+        raise _fail(
+            toml_path, name, "slots", f"expected a list of slots from {', '.join(SLOTS)}, got {slots_value!r}"
+        )
     return StickerSpec(
         name=name,
         title=table["title"].strip(),
@@ -157,6 +165,7 @@ def _parse_sticker(toml_path: Path, name: str, table: Any) -> StickerSpec:
         width=width,
         offset=(offset[0], offset[1]),
         depth=depth,
+        slots=tuple(slots_value),
     )
 
 
@@ -246,15 +255,18 @@ def sticker_affine(spec: StickerSpec, xy_px: npt.ArrayLike) -> Affine | None:
     return np.column_stack([linear, translation])
 
 
-class StickerFilter:
+class StickerFilter(FaceFilter):
     """Draws one sticker on every face with keypoints (see the module docstring)."""
+
+    __slots__ = ("_image", "group", "name", "spec")
 
     def __init__(self, spec: StickerSpec) -> None:
         self.name: str = spec.name
+        self.group: str = "face"
         self.spec = spec
         self._image = PremultipliedImage.from_rgba(spec.rgba)
 
-    def apply(self, out: Frame, face: Face) -> None:
+    def apply_face(self, out: Frame, face: Face) -> None:
         """Blend the sticker onto ``out`` at ``face``'s anchors; no-op without keypoints."""
         if face.keypoints is None:
             return

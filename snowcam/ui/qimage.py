@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from PyQt6.QtGui import QImage
 
-from snowcam.types import Face, Frame
+from snowcam.types import Face, Frame, validate_frame
 
 
 def ndarray_to_qimage(frame_bgr: Frame) -> QImage:
@@ -15,10 +15,7 @@ def ndarray_to_qimage(frame_bgr: Frame) -> QImage:
     Raises:
         ValueError: the array is not ``H×W×3`` ``uint8``.
     """
-    if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
-        raise ValueError(
-            f"frame must be H×W×3 uint8 BGR, got shape {frame_bgr.shape} dtype {frame_bgr.dtype}"
-        )
+    validate_frame(frame_bgr)
     array = np.ascontiguousarray(frame_bgr)
     height, width = array.shape[:2]
     image = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_BGR888)

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 import cv2
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from snowcam.filters import Filter
+from snowcam.filters import Filter, render
 from snowcam.recording import Recording as _Recording
 from snowcam.recording import RecordingResult, RecordingWriter
 from snowcam.sinks import SinkError
@@ -549,13 +549,8 @@ class FrameWorker(QObject):
         last = self._last_result
         if last is None or self._grabber is not None or not self._paused:
             return
-        out = last.frame.copy()
         stage_ms: dict[str, float] = {}
-        for effect in self._filters:
-            start = time.perf_counter()
-            for face in last.faces:
-                effect.apply(out, face)
-            stage_ms[f"filter:{effect.name}"] = (time.perf_counter() - start) * 1000.0
+        out = render(last.frame, last.faces, self._filters, last.t_s, stage_ms)
         result = FrameResult(last.t_s, last.frame, last.faces, out, stage_ms)
         self._last_result = result
         self._publish(result, time.monotonic(), False)
