@@ -311,3 +311,26 @@ def test_recovery_never_overwrites_and_removes_unreadable_leftovers(tmp_path: Pa
 def test_recovery_of_a_missing_folder_recovers_nothing(tmp_path: Path) -> None:
     recovery = recover_recordings(tmp_path / "missing")
     assert recovery.saved == () and recovery.lost == () and recovery.message() == ""
+
+
+def test_with_no_room_for_a_remuxed_copy_the_fragmented_file_itself_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from snowcam import video_writer
+
+    target = tmp_path / "clip.mp4"
+    writer = VideoWriter(target, FPS, (W, H))
+    write_frames(writer, 75)
+
+    def no_room(src: Path, dst: Path) -> int:
+        dst.write_bytes(b"\0" * 10)  # a few bytes got out before the disk filled up
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(video_writer, "_remux_faststart", no_room)
+    with pytest.raises(SinkError) as failure:
+        writer.close()
+    assert failure.value.disk_full and leftover_path(target).exists()
+    saved = writer.salvage()
+    assert saved is not None and saved.path == target and saved.frames == 75  # finished, just not remuxed
+    assert os.listdir(tmp_path) == ["clip.mp4"]
+    assert streams(target)["video"]["frames"] == saved.frames
