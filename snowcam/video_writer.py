@@ -175,6 +175,8 @@ class VideoWriter:
             self._video.pix_fmt = PIXEL_FORMAT
             self._video.codec_context.time_base = 1 / self._rate
             self._video.codec_context.gop_size = max(1, round(self.fps * keyframe_interval_s))
+            # No B-frames: a fragmented MP4 has no edit list to hide their reordering delay, which
+            # would start the picture a few frames after the sound.
             self._video.options = {"preset": preset, "bf": "0"}
             self._audio_stream: Any = None
             if audio is not None:
@@ -195,8 +197,8 @@ class VideoWriter:
     def write(self, frame: Frame, t_s: float | None = None) -> None:
         """Append one BGR frame of exactly ``size``, shown from ``t_s`` (default: the next frame slot).
 
-        The first frame's ``t_s`` is the file's time 0 (unless audio came first); a ``t_s`` that
-        does not move forward by at least one frame still gets the next slot.
+        The first frame's ``t_s`` is the file's time 0; a ``t_s`` that does not move forward by at
+        least one frame still gets the next slot.
 
         Raises:
             ValueError: the frame is not ``H×W×3`` uint8 of ``size``.
