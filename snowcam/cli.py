@@ -267,6 +267,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"snowcam {args.command or ''}: error: {exc}".replace("  ", " "), file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Ctrl+C: whatever was being written has been removed on the way out.
+        print(f"snowcam {args.command or ''}: interrupted".replace("  ", " "), file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

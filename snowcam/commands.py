@@ -28,7 +28,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
         help="replay a video through the pipeline and write the filtered mp4",
         epilog="exit codes: 0 done; 2 a problem to fix (bad argument, unreadable input, full disk...; "
         "nothing is written); 3 the input ended before its declared frame count (damaged or cut short: "
-        "the output holds what could be read); 143 stopped by SIGTERM (partial output removed)",
+        "the output holds what could be read); 130/143 stopped by Ctrl+C/SIGTERM (partial output removed)",
     )
     render.add_argument("input", help="a video file OpenCV can read (its sound is carried over)")
     render.add_argument(

@@ -39,7 +39,7 @@ class FullDisk:
 def test_a_full_disk_stops_the_recording_and_keeps_a_playable_file(
     qtbot, make_window, clip: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FullDisk(path, 2_000_000))
+    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FullDisk(path, 900_000))
     window = make_window(video=clip)
     wait_frames(qtbot, window)
     with qtbot.waitSignal(window.worker.recording_cut_short, timeout=20000) as cut:
