@@ -24,6 +24,7 @@ import errno
 import logging
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -53,6 +54,11 @@ LEFTOVER_SUFFIX = ".recording.mp4"
 # Leftovers of snowcam before PyAV (OpenCV mp4v without an index): nothing in them can be read.
 OLD_LEFTOVER_RE = re.compile(r"^\.(?P<stem>.+)\.partial\.mp4$")
 LEFTOVER_RE = re.compile(r"^\.(?P<stem>.+)\.recording\.mp4$")
+# The fast-start copy being made by close(); one killed in the middle is deleted by recovery.
+REMUX_SUFFIX = ".remux.tmp"
+REMUX_RE = re.compile(r"^\..+\.[0-9a-f]{8}\.remux\.tmp$")
+# A remux copy not written to for this long belongs to no running process.
+STALE_REMUX_S = 60.0
 FRAGMENTED_OPTIONS = {"movflags": "frag_keyframe+empty_moov+default_base_moof"}
 # A packet waits at most this long (µs) for the other stream before it is written anyway, so a
 # microphone that stalls never holds seconds of video in memory instead of on disk.
@@ -500,7 +506,7 @@ def finish_fragmented(partial: Path, target: Path, *, replace: bool) -> SavedVid
     Raises:
         SinkError: the remux failed (full disk, I/O error...) or ``partial`` has no frame.
     """
-    fd, tmp = create_hidden_temp(target, ".mp4")
+    fd, tmp = create_hidden_temp(target, REMUX_SUFFIX)
     os.close(fd)
     try:
         copied = _remux_faststart(partial, tmp)
@@ -568,12 +574,32 @@ def discard_stale_leftover(path: Path) -> bool:
     For outputs that are about to be written again (``render``), where recovering the old
     attempt has no use. Returns whether a leftover was deleted.
     """
+    _remove_stale_remux_copies(path.parent, f".{path.name}.")
     leftover = leftover_path(path)
     if not leftover.is_file() or _in_use(leftover):
         return False
     with contextlib.suppress(FileNotFoundError):
         leftover.unlink()
     return True
+
+
+def _remove_stale_remux_copies(folder: Path, prefix: str = ".") -> list[Path]:
+    """Delete fast-start copies left by a process killed while finishing a file (not written to
+    for :data:`STALE_REMUX_S`); returns them."""
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        if not (entry.name.startswith(prefix) and REMUX_RE.match(entry.name)):
+            continue
+        with contextlib.suppress(OSError):
+            if now - entry.stat().st_mtime > STALE_REMUX_S:
+                entry.unlink()
+                removed.append(entry)
+    return removed
 
 
 def _in_use(path: Path) -> bool:
@@ -616,12 +642,14 @@ def recover_recordings(folder: str | os.PathLike[str]) -> Recovery:
 
     ``.<stem>.recording.mp4`` becomes ``<stem>.mp4`` (``<stem>-recovered.mp4`` when that name is
     taken); a leftover that a running snowcam still writes is left alone. Leftovers without a
-    readable frame (also the unreadable ``.<stem>.partial.mp4`` of older versions) are deleted.
+    readable frame (also the unreadable ``.<stem>.partial.mp4`` of older versions) are deleted,
+    and so are fast-start copies that a process killed while finishing a file left behind.
     A missing folder recovers nothing.
     """
     root = Path(folder)
     saved: list[SavedVideo] = []
     lost: list[Path] = []
+    _remove_stale_remux_copies(root)
     try:
         entries = sorted(root.iterdir())
     except OSError:

@@ -334,3 +334,20 @@ def test_with_no_room_for_a_remuxed_copy_the_fragmented_file_itself_is_kept(
     assert saved is not None and saved.path == target and saved.frames == 75  # finished, just not remuxed
     assert os.listdir(tmp_path) == ["clip.mp4"]
     assert streams(target)["video"]["frames"] == saved.frames
+
+
+def test_recovery_and_render_remove_stale_fast_start_copies_only(tmp_path: Path) -> None:
+    from snowcam.video_writer import discard_stale_leftover, recover_recordings
+
+    stale = tmp_path / ".clip.mp4.0a1b2c3d.remux.tmp"  # a process was killed while finishing
+    fresh = tmp_path / ".other.mp4.0a1b2c3e.remux.tmp"  # another process is finishing right now
+    other_stale = tmp_path / ".other.mp4.0a1b2c3f.remux.tmp"
+    for path in (stale, fresh, other_stale):
+        path.write_bytes(b"\0" * 100)
+    old = os.path.getmtime(fresh) - 3600
+    os.utime(stale, (old, old))
+    os.utime(other_stale, (old, old))
+    assert not discard_stale_leftover(tmp_path / "clip.mp4")
+    assert sorted(os.listdir(tmp_path)) == sorted([fresh.name, other_stale.name]), "only clip.mp4's copy"
+    recover_recordings(tmp_path)
+    assert os.listdir(tmp_path) == [fresh.name]
