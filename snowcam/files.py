@@ -5,6 +5,8 @@ the content goes to a hidden temporary file in the target folder, is flushed to 
 then renamed over the target. A failure (full disk, I/O error, read-only folder, an exception in
 the caller) removes the temporary file and leaves any older file under that name untouched.
 Files get the permissions the user's umask allows, like any other program's files.
+
+:func:`strict_json` is the JSON every command writes: standard JSON (``null``, never ``NaN``).
 """
 
 from __future__ import annotations
