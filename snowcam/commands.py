@@ -95,19 +95,28 @@ def _sink_user_error(exc: SinkError) -> UserError:
     return UserError(f"disk full: {exc}" if exc.disk_full else str(exc))
 
 
-def damaged_input_note(decoded: int, declared: int | None, max_frames: int | None) -> str | None:
-    """The sentence for an input that ended before the frames its container declares, else ``None``."""
+def damaged_input_note(
+    decoded: int, declared: int | None, max_frames: int | None, *, exact: bool = True
+) -> str | None:
+    """The sentence for an input that ended before the frames its container declares, else ``None``.
+
+    ``exact`` says ``declared`` is the container's own count; otherwise it is an estimate from
+    the duration (Matroska, WebM...), and only a shortfall of more than 1 % (at least 2 frames)
+    counts, so a healthy file is never called damaged for a rounding.
+    """
     if declared is None:
         return None
     expected = declared if max_frames is None else min(declared, max_frames)
-    if decoded >= expected:
+    slack = 0 if exact else max(2, round(0.01 * declared))
+    if decoded + slack >= expected:
         return None
-    return f"decoded {decoded} of {declared} frames: the file is damaged or cut short"
+    about = "" if exact else "about "
+    return f"decoded {decoded} of {about}{declared} frames: the file is damaged or cut short"
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from snowcam.pipeline import run
-    from snowcam.sources import FileAudio, SourceError, VideoFileSource
+    from snowcam.sources import FileAudio, SourceError, VideoFileSource, declared_frame_count
     from snowcam.video_writer import VideoWriter, discard_stale_leftover
 
     output, input_path = Path(args.output), Path(args.input)
@@ -148,9 +157,12 @@ def cmd_render(args: argparse.Namespace) -> int:
                     break
             if n == 0:
                 raise UserError(f"{args.input}: no frame could be read")
-            note = damaged_input_note(n, info.frame_count, args.max_frames)
+            declared = declared_frame_count(input_path)
+            note = damaged_input_note(
+                n, declared or info.frame_count, args.max_frames, exact=declared is not None
+            )
             if stats is not None:
-                stats.finish(decoded_frames=n, declared_frames=info.frame_count, damaged=note)
+                stats.finish(decoded_frames=n, declared_frames=declared or info.frame_count, damaged=note)
             saved = writer.close()
             if stats is not None:
                 stats.commit()

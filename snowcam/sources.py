@@ -302,6 +302,20 @@ class CameraSource(_SourceBase):
         self._pending = None
 
 
+def declared_frame_count(path: str | os.PathLike[str]) -> int | None:
+    """The number of video frames a file's container states (MP4's index does; Matroska does
+    not), or ``None`` when it states none. Unlike :attr:`SourceInfo.frame_count` this is never
+    an estimate from the duration."""
+    import av
+
+    try:
+        with av.open(os.fspath(path)) as container:
+            frames = container.streams.video[0].frames if container.streams.video else 0
+    except (av.FFmpegError, ValueError):
+        return None
+    return int(frames) if frames > 0 else None
+
+
 class FileAudio:
     """The first audio track of a media file as PCM chunks, for carrying it into a rendered copy.
 

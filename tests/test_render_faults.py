@@ -281,3 +281,17 @@ def test_a_full_disk_while_writing_the_stats_exits_2_and_keeps_the_older_files(
     code, stdout, err = run_cli(["render", str(DEMO), "-o", str(out), "--stats", str(stats)], capsys)
     assert code == 2 and "disk full:" in err and "stats.json" in err and "wrote" not in stdout
     assert os.listdir(tmp_path) == ["out.mp4"] and out.read_bytes() == b"older video"
+
+
+def test_damage_is_judged_exactly_on_declared_counts_and_with_slack_on_estimates() -> None:
+    from snowcam.commands import damaged_input_note
+
+    assert damaged_input_note(89, 90, None) == "decoded 89 of 90 frames: the file is damaged or cut short"
+    assert damaged_input_note(90, 90, None) is None
+    assert damaged_input_note(10, 90, 10) is None, "--max-frames reached is not damage"
+    assert damaged_input_note(9, 90, 10) is not None
+    assert damaged_input_note(10, None, None) is None
+    assert damaged_input_note(898, 900, None, exact=False) is None, "a rounding of the estimate"
+    assert damaged_input_note(880, 900, None, exact=False) == (
+        "decoded 880 of about 900 frames: the file is damaged or cut short"
+    )
