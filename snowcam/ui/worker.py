@@ -38,8 +38,6 @@ from snowcam.types import Frame, FrameResult
 if TYPE_CHECKING:  # PyAV loads when the first recording starts, not with the app.
     from snowcam.video_writer import AudioFormat, VideoWriter
 
-__all__ = ["RecordingWriter", "_Recording"]
-
 logger = logging.getLogger(__name__)
 
 RECONNECT_DELAYS_S = (0.5, 1.0, 2.0)
