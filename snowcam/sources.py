@@ -316,13 +316,18 @@ def declared_frame_count(path: str | os.PathLike[str]) -> int | None:
     return int(frames) if frames > 0 else None
 
 
+# The sampling rates an AAC track can have.
+AAC_SAMPLE_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+
+
 class FileAudio:
     """The first audio track of a media file as PCM chunks, for carrying it into a rendered copy.
 
     ``format`` is the track's rate and channel count (more than two channels are mixed down to
-    stereo). :meth:`chunks` yields ``(samples, t_s)``: ``(n, channels)`` float32 samples in
-    [-1, 1] starting at ``t_s`` seconds, on the clock of :class:`VideoFileSource` (0 at the first
-    video frame). A damaged track ends the chunks early (logged) instead of raising.
+    stereo; a rate AAC cannot carry is resampled to 48 kHz). :meth:`chunks` yields
+    ``(samples, t_s)``: ``(n, channels)`` float32 samples in [-1, 1] starting at ``t_s`` seconds,
+    on the clock of :class:`VideoFileSource` (0 at the first video frame). A damaged track ends
+    the chunks early (logged) instead of raising.
     """
 
     def __init__(self, path: Path, stream_index: int, fmt: AudioFormatLike, video_start_s: float) -> None:
@@ -344,6 +349,8 @@ class FileAudio:
                     return None
                 audio = container.streams.audio[0]
                 rate = audio.codec_context.sample_rate
+                if rate not in AAC_SAMPLE_RATES_HZ:
+                    rate = 48000  # resampled to a rate AAC can carry
                 channels = min(2, max(1, audio.codec_context.channels))
                 video = container.streams.video[0] if container.streams.video else None
                 start = video.start_time if video is not None else None

@@ -74,3 +74,24 @@ def moov_first(path: Path) -> bool:
     """Whether the MP4 index comes before the media data (fast start)."""
     data = path.read_bytes()
     return 0 <= data.find(b"moov") < data.find(b"mdat")
+
+
+def clip_with_odd_sound(path: Path, frames: int = 30) -> Path:
+    """A Matroska clip with 5.1 PCM sound at 50 kHz (a rate AAC cannot carry)."""
+    with av.open(str(path), "w", format="matroska") as out:
+        video = out.add_stream("libx264", rate=Fraction(30))
+        video.width, video.height, video.pix_fmt = 160, 120, "yuv420p"
+        sound = out.add_stream("pcm_s16le", rate=50000)
+        sound.codec_context.layout = "5.1"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((120, 160, 3), i * 8, np.uint8), format="bgr24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        rng = np.random.default_rng(0)
+        for k in range(round(frames / 30 * 50)):
+            pcm = rng.integers(-1000, 1000, (1, 1000 * 6), dtype=np.int16)
+            chunk = av.AudioFrame.from_ndarray(pcm, format="s16", layout="5.1")
+            chunk.sample_rate, chunk.pts = 50000, k * 1000
+            out.mux(sound.encode(chunk))
+    return path

@@ -295,3 +295,20 @@ def test_damage_is_judged_exactly_on_declared_counts_and_with_slack_on_estimates
     assert damaged_input_note(880, 900, None, exact=False) == (
         "decoded 880 of about 900 frames: the file is damaged or cut short"
     )
+
+
+def test_sound_aac_cannot_carry_is_resampled_and_mixed_down(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import av
+
+    from tests.media import clip_with_odd_sound
+
+    clip = clip_with_odd_sound(tmp_path / "odd.mkv")
+    out = tmp_path / "out.mp4"
+    assert run_cli(["render", str(clip), "-o", str(out)], capsys)[0] == 0
+    with av.open(str(out)) as container:
+        sound = container.streams.audio[0]
+        assert (sound.codec_context.name, sound.rate, sound.codec_context.channels) == ("aac", 48000, 2)
+    info = streams(out)
+    assert abs(float(info["audio"]["end_s"]) - float(info["video"]["end_s"])) <= 1 / 30
