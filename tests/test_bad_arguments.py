@@ -14,9 +14,7 @@ import numpy as np
 import pytest
 from test_datasets import write_faces68_folder
 
-from snowcam import filters
 from snowcam.cli import main
-from snowcam.filters.stickers import load_sticker_filters
 from snowcam.keypoints import ModelCard, ModelError
 from snowcam.resources import assets_dir, models_dir
 from snowcam.types import POINT_NAMES_68
@@ -185,44 +183,6 @@ def test_render_with_a_render_model_card_offset_null_exits_2(
     assert code == 2 and "mirror_offset_px" in err and not out.exists()
 
 
-def test_a_broken_filters_toml_entry_is_reported_and_skipped(tmp_path: Path) -> None:
-    import shutil
-
-    shutil.copy(assets_dir() / "glasses_round.png", tmp_path / "glasses_round.png")
-    toml = tmp_path / "filters.toml"
-    good = (
-        '[good]\nkind = "sticker"\ntitle = "Good"\nimage = "glasses_round.png"\nanchors = [36, 45]\n'
-        "anchor_px = [499.5, 190.0]\nwidth = 2.0\n"
-    )
-    toml.write_text(
-        good + '[bad]\nkind = "hat"\n[gone]\n' + good.split("\n", 1)[1].replace("glasses_round", "x")
-    )
-    problems: list[str] = []
-    assert [spec.name for spec in load_sticker_filters(toml, problems)] == ["good"]
-    assert len(problems) == 2 and "[bad]" in problems[0] and "[gone] image: no such file" in problems[1]
-    with pytest.raises(ValueError, match=r"\[bad\]"):
-        load_sticker_filters(toml)
-    toml.write_text("[broken\n")
-    problems.clear()
-    assert load_sticker_filters(toml, problems) == [] and "not valid TOML" in problems[0]
-    with pytest.raises(ValueError, match="not valid TOML"):
-        load_sticker_filters(toml)
-
-
-@needs_model
-def test_asking_for_a_broken_filter_exits_2_and_other_filters_still_work(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(filters, "LOAD_PROBLEMS", ["filters.toml: [glasses-gold] image: no such file x.png"])
-    demo = str(assets_dir() / "demo.mp4")
-    code, _, err = run_cli(
-        ["render", demo, "-o", str(tmp_path / "a.mp4"), "--filter", "glasses-gold"], capsys
-    )
-    assert code == 2 and "glasses-gold" in err and "broken in filters.toml" in err and "x.png" in err
-    code, _, _ = run_cli(["render", demo, "-o", str(tmp_path / "b.mp4"), "--max-frames", "2"], capsys)
-    assert code == 0
-
-
 @pytest.mark.parametrize("frame", [None, np.zeros((0, 0, 3), np.uint8), np.zeros((4, 0, 3), np.uint8)])
 def test_pipeline_process_rejects_none_and_empty_frames(frame: Any) -> None:
     from snowcam.pipeline import Pipeline
@@ -232,25 +192,3 @@ def test_pipeline_process_rejects_none_and_empty_frames(frame: Any) -> None:
     pipeline = Pipeline(FakeDetector(scene), OracleModel(scene))
     with pytest.raises(ValueError, match="H×W×3 uint8 BGR array, got"):
         pipeline.process(frame, 0.0)
-
-
-def test_the_app_catalog_loader_skips_broken_entries_and_a_broken_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import shutil
-
-    monkeypatch.setattr(filters, "FILTERS", dict(filters.FILTERS))
-    monkeypatch.setattr(filters, "LOAD_PROBLEMS", [])
-    shutil.copy(assets_dir() / "glasses_round.png", tmp_path / "glasses_round.png")
-    toml = tmp_path / "filters.toml"
-    good = (
-        '[test-good]\nkind = "sticker"\ntitle = "Good"\nimage = "glasses_round.png"\nanchors = [36, 45]\n'
-        "anchor_px = [499.5, 190.0]\nwidth = 2.0\n"
-    )
-    toml.write_text(good + '[test-bad]\nkind = "sticker"\ntitle = 3\n')
-    filters._register_builtin_catalog(toml)
-    assert "test-good" in filters.FILTERS and "test-bad" not in filters.FILTERS
-    assert len(filters.LOAD_PROBLEMS) == 1 and "[test-bad]" in filters.LOAD_PROBLEMS[0]
-    toml.write_text("[oops\n")
-    filters._register_builtin_catalog(toml)
-    assert "not valid TOML" in filters.LOAD_PROBLEMS[1]
