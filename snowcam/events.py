@@ -153,6 +153,23 @@ class RecordingSaved:
 
 
 @dataclass(frozen=True, slots=True)
+class RecordingCutShort:
+    """A write error (a full disk) stopped the recording; ``duration_s`` seconds were kept in ``path``."""
+
+    message: str
+    path: Path
+    duration_s: float
+    thumbnail: Frame | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingsRecovered:
+    """Recordings cut off by a crash were turned into files at start; ``message`` says which."""
+
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class RecordingFailed:
     message: str
 
@@ -185,6 +202,8 @@ SessionEvent = (
     | PhotoRefused
     | RecordingStarted
     | RecordingSaved
+    | RecordingCutShort
+    | RecordingsRecovered
     | RecordingFailed
     | OutputFailed
     | Closeups

@@ -7,7 +7,9 @@ space) and how crops are cut (the crop rule and the detector calibration).
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,44 +52,109 @@ MIRROR_OFFSET_NOTE = (
 )
 
 
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ModelError(f"{where} must be a finite number, got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelCard:
-    """What the runtime needs from ``keypoints.json`` (the full card has more: data, metrics...)."""
+    """The model card ``keypoints.json``: validated fields the runtime needs, and the whole card.
+
+    ``input_size`` is the crop side in pixels; ``point_names`` the model's points in output order;
+    ``calibration`` maps detector boxes to the crop rule; ``mirror_offset_px`` (image pixels, 0
+    when the card has none) is what flip averaging adds back; ``raw`` is the full card (data,
+    training, metrics...). Every reader and writer of cards goes through :meth:`load`,
+    :meth:`from_dict` and :meth:`save`, so a card is validated the same way everywhere.
+    """
 
     input_size: int
     point_names: tuple[str, ...]
     calibration: DetectorCalibration
+    mirror_offset_px: float
     raw: dict[str, Any]
 
     @classmethod
-    def load(cls, path: Path) -> ModelCard:
+    def from_dict(cls, raw: Any, where: str = "model card") -> ModelCard:
+        """Validate a card's content.
+
+        Raises:
+            ModelError: it is not a snowcam card, or a field is missing or has a bad value.
+        """
+        if not isinstance(raw, dict) or raw.get("format") != CARD_FORMAT:
+            found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+            raise ModelError(f"{where}: not a snowcam model card (format {found!r})")
         try:
-            raw = json.loads(path.read_text())
+            size_value = raw["input"]["size"]
+            names = tuple(raw["output"]["point_names"])
+            cal = raw["crop"]["detector_calibration"]
+            calibration = DetectorCalibration(
+                _number(cal["dx"], f"{where}: crop.detector_calibration.dx"),
+                _number(cal["dy"], f"{where}: crop.detector_calibration.dy"),
+                _number(cal["scale"], f"{where}: crop.detector_calibration.scale"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{where}: model card is missing or has a bad field ({exc})") from None
+        if isinstance(size_value, bool) or not isinstance(size_value, int) or size_value != MODEL_INPUT_SIZE:
+            raise ModelError(f"{where}: input size {size_value!r} is not the crop size {MODEL_INPUT_SIZE}")
+        if names not in (POINT_NAMES_68, KAGGLE15_NAMES):
+            raise ModelError(f"{where}: unknown point names; expected the 68-point or the Kaggle-15 model")
+        if calibration.scale <= 0:
+            raise ModelError(
+                f"{where}: crop.detector_calibration.scale must be positive, got {calibration.scale}"
+            )
+        output = raw["output"]
+        offset = 0.0
+        if "mirror_offset_px" in output:
+            offset = _number(output["mirror_offset_px"], f"{where}: output.mirror_offset_px (pixels)")
+        return cls(size_value, names, calibration, offset, raw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ModelCard:
+        """Read and validate the card at ``path``.
+
+        Raises:
+            ModelError: the file is missing, not JSON, or not a valid card (the message says which).
+        """
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ModelError(f"model card {path} is missing; it must sit beside the .tflite file") from None
         except (OSError, ValueError) as exc:
             raise ModelError(f"model card {path} is not valid JSON: {exc}") from None
+        return cls.from_dict(raw, str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole card as JSON-ready data (a copy; changing it does not change this card)."""
+        return copy.deepcopy(self.raw)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the card to ``path`` (indented JSON, atomically; see :mod:`snowcam.files`)."""
+        from snowcam.files import strict_json, write_text_atomic
+
+        return write_text_atomic(path, strict_json(self.raw, indent=2) + "\n")
+
+    def training_split(self) -> tuple[int, float] | None:
+        """``(seed, val_fraction)`` of the run that trained the model, or ``None`` if the card lacks them."""
         try:
-            if raw.get("format") != CARD_FORMAT:
-                raise ModelError(f"{path}: not a snowcam model card (format {raw.get('format')!r})")
-            size = int(raw["input"]["size"])
-            names = tuple(raw["output"]["point_names"])
-            cal = raw["crop"]["detector_calibration"]
-            calibration = DetectorCalibration(float(cal["dx"]), float(cal["dy"]), float(cal["scale"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{path}: model card is missing or has a bad field ({exc})") from None
-        if names not in (POINT_NAMES_68, KAGGLE15_NAMES):
-            raise ModelError(f"{path}: unknown point names; expected the 68-point or the Kaggle-15 model")
-        if size != MODEL_INPUT_SIZE:
-            raise ModelError(f"{path}: input size {size} is not the crop size {MODEL_INPUT_SIZE}")
-        return cls(size, names, calibration, raw)
+            config = self.raw["training"]["config"]
+            seed, fraction = config["seed"], config["val_fraction"]
+        except (KeyError, TypeError):
+            return None
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            return None
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
+            return None
+        return seed, float(fraction)
 
 
 class KeypointModel:
     """The 68-point model on LiteRT.
 
-    ``predict_crops`` takes grey ``uint8`` crops and returns points in crop pixels;
-    ``predict`` cuts the crops from a frame and returns points in frame pixels.
+    ``predict_crops`` takes grey ``uint8`` crops and returns points in crop pixels and face
+    scores; ``predict`` cuts the crops from a frame and returns keypoints in frame pixels.
     """
 
     def __init__(self, model_path: str | Path, num_threads: int = 1, flip_average: bool = False) -> None:
@@ -106,7 +173,7 @@ class KeypointModel:
         self.flip_average = flip_average
         self.path = path
         self.card = ModelCard.load(path.with_suffix(".json"))
-        self.mirror_offset_px = float(self.card.raw.get("output", {}).get("mirror_offset_px", 0.0))
+        self.mirror_offset_px = self.card.mirror_offset_px
         if not path.is_file():
             raise ModelError(f"model file {path} is missing; rebuild it with `snowcam train`")
         from ai_edge_litert.interpreter import Interpreter
@@ -131,7 +198,6 @@ class KeypointModel:
         self._output_index = outputs[self.n_points * 2]
         self._confidence_index = outputs.get(1)
         self._batch = 1
-        self.last_confidence = np.ones(0, np.float32)
 
     @property
     def calibration(self) -> DetectorCalibration:
@@ -142,16 +208,19 @@ class KeypointModel:
         """Whether the model scores how face-like each crop is (heat-map models do)."""
         return self._confidence_index is not None
 
-    def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Points ``(n, K, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8 (K = 68 or 15).
+    def predict_crops(
+        self, crops: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Points ``(n, K, 2)`` in crop pixels and face scores ``(n,)`` for grey crops ``(n, size, size)``
+        uint8 (K = 68 or 15).
 
-        ``last_confidence`` then holds each crop's face score (about 0.2 on faces, 0.1 on
-        background; all 1.0 for a model without a confidence output).
+        The face score says how face-like each crop is: about 0.2 on faces, 0.1 on background;
+        all 1.0 for a model without a confidence output (see :attr:`has_confidence`).
         """
         crops = np.asarray(crops)
         n = crops.shape[0]
         if n == 0:
-            return np.zeros((0, self.n_points, 2), np.float32)
+            return np.zeros((0, self.n_points, 2), np.float32), np.zeros(0, np.float32)
         if n != self._batch:
             self._interpreter.resize_tensor_input(self._input_index, [n, *crops.shape[1:], 1])
             self._interpreter.allocate_tensors()
@@ -160,15 +229,20 @@ class KeypointModel:
         self._interpreter.invoke()
         out = self._interpreter.get_tensor(self._output_index)
         if self._confidence_index is not None:
-            self.last_confidence = self._interpreter.get_tensor(self._confidence_index).reshape(n).copy()
+            scores = self._interpreter.get_tensor(self._confidence_index).reshape(n).copy()
         else:
-            self.last_confidence = np.ones(n, np.float32)
-        return out.reshape(n, self.n_points, 2) * self.card.input_size
+            scores = np.ones(n, np.float32)
+        return out.reshape(n, self.n_points, 2) * self.card.input_size, scores
 
     def predict_points(self, frame: Frame, regions: Sequence[CropRegion]) -> list[npt.NDArray[np.float32]]:
         """``(K, 2)`` points in frame pixels for each crop region of a BGR frame."""
+        return self._points_and_scores(frame, regions)[0]
+
+    def _points_and_scores(
+        self, frame: Frame, regions: Sequence[CropRegion]
+    ) -> tuple[list[npt.NDArray[np.float32]], npt.NDArray[np.float32]]:
         if not regions:
-            return []
+            return [], np.zeros(0, np.float32)
         crops, affines = [], []
         for region in regions:
             crop, affine = crop_face(frame, region, self.card.input_size)
@@ -176,7 +250,7 @@ class KeypointModel:
             affines.append(affine)
         stack = np.stack(crops)
         if self.flip_average:
-            both = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
+            both, both_scores = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
             points, mirrored = both[: len(crops)], both[len(crops) :]
             mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
             perm = flip_permutation(self.n_points)
@@ -184,19 +258,18 @@ class KeypointModel:
             # The mirrored-back points sit 2·offset left of the plain ones; the average, offset left.
             offset = np.array([self.mirror_offset_px, 0.0])
             points = points + np.stack([a[:, :2] @ offset for a in affines])[:, None, :]
-            self.last_confidence = (
-                self.last_confidence[: len(crops)] + self.last_confidence[len(crops) :]
-            ) / 2
+            scores = (both_scores[: len(crops)] + both_scores[len(crops) :]) / 2
         else:
-            points = self.predict_crops(stack)
-        return [apply_affine(p, invert_affine(a)) for p, a in zip(points, affines, strict=True)]
+            points, scores = self.predict_crops(stack)
+        frame_points = [apply_affine(p, invert_affine(a)) for p, a in zip(points, affines, strict=True)]
+        return frame_points, scores
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
         """The 68 keypoints in frame pixels for each crop region of a BGR frame."""
         if self.n_points != N_KEYPOINTS:
             raise ModelError(f"{self.path} predicts {self.n_points} points; the app needs the 68-point model")
-        points = self.predict_points(frame, regions)
-        return [Keypoints(p, float(c)) for p, c in zip(points, self.last_confidence, strict=True)]
+        points, scores = self._points_and_scores(frame, regions)
+        return [Keypoints(p, float(c)) for p, c in zip(points, scores, strict=True)]
 
     def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
         """Keypoints for a detector box: crop by the calibration, then re-crop from the points."""

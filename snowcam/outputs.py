@@ -12,21 +12,17 @@ A virtual camera is one more :class:`Output`: ``Session.add_output("virtualcam",
 
 from __future__ import annotations
 
-import logging
-import queue
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from snowcam.sinks import SinkError, VideoRecorder
+import numpy.typing as npt
+
+from snowcam.recording import Recording, RecordingResult, RecordingWriter, VideoSink
 from snowcam.types import Frame
 
-logger = logging.getLogger(__name__)
-
-# A recording gap longer than this (pause, lost camera) is not filled with copies of one frame.
-MAX_FILLED_GAP_S = 0.5
-WRITER_QUEUE_FRAMES = 90
+if TYPE_CHECKING:
+    from snowcam.video_writer import AudioFormat
 
 
 class Output(Protocol):
@@ -37,114 +33,47 @@ class Output(Protocol):
     def close(self) -> None: ...
 
 
-class Recorder(Protocol):
-    """What a recording needs from :class:`snowcam.sinks.VideoRecorder` (the seam for another writer)."""
-
-    path: Path
-
-    def write(self, frame: Frame) -> None: ...
-
-    def close(self) -> Path: ...
-
-    def abort(self) -> None: ...
+RecorderFactory = Callable[[Path, float, tuple[int, int], "AudioFormat | None"], VideoSink]
 
 
-RecorderFactory = Callable[[Path, float, tuple[int, int]], Recorder]
+def default_recorder(
+    path: Path, fps: float, size: tuple[int, int], audio: AudioFormat | None = None
+) -> VideoSink:
+    """An H.264 mp4 at ``path``: ``fps``, ``size`` = ``(width, height)`` pixels, sound with ``audio``."""
+    from snowcam.video_writer import VideoWriter  # PyAV loads with the first recording, not with the app
 
-
-def default_recorder(path: Path, fps: float, size: tuple[int, int]) -> Recorder:
-    """An mp4 at ``path``, ``fps`` frames per second, ``size`` = ``(width, height)`` pixels."""
-    return VideoRecorder(path, fps, size)
-
-
-class RecordingWriter:
-    """Writes frames to a :class:`Recorder` from a bounded queue in a thread of its own."""
-
-    def __init__(self, recorder: Recorder, max_queue: int = WRITER_QUEUE_FRAMES) -> None:
-        self.recorder = recorder
-        self.dropped = 0
-        self.error: Exception | None = None
-        self._queue: queue.Queue[Frame | None] = queue.Queue(max_queue)
-        self._thread = threading.Thread(target=self._run, name="snowcam-recorder", daemon=True)
-        self._thread.start()
-
-    def submit(self, frame: Frame) -> None:
-        """Queue a frame; when the disk cannot keep up the frame is dropped (and counted)."""
-        try:
-            self._queue.put_nowait(frame)
-        except queue.Full:
-            self.dropped += 1
-
-    def finish(self) -> Path:
-        """Write what is queued, then finalise the file; returns its path.
-
-        Raises:
-            SinkError: writing or finalising failed (the partial file is removed).
-        """
-        self._queue.put(None)
-        self._thread.join()
-        if self.error is not None:
-            self.recorder.abort()
-            if isinstance(self.error, SinkError):
-                raise self.error
-            raise SinkError(f"Recording {self.recorder.path.name} failed: {self.error}")
-        if self.dropped:
-            logger.warning(
-                "%d frames were dropped from %s: the disk was too slow", self.dropped, self.recorder.path
-            )
-        return self.recorder.close()
-
-    def _run(self) -> None:
-        while (frame := self._queue.get()) is not None:
-            if self.error is not None:
-                continue
-            try:
-                self.recorder.write(frame)
-            except Exception as exc:
-                logger.exception("Writing %s failed", self.recorder.path)
-                self.error = exc
+    return VideoWriter(path, fps, size, audio=audio)
 
 
 class RecordingOutput:
-    """An :class:`Output` that turns frames with their times into a constant-rate stream.
+    """An :class:`Output` that records: a constant-rate stream (:class:`snowcam.recording.Recording`)
+    written by a thread of its own (:class:`snowcam.recording.RecordingWriter`).
 
-    A frame is repeated for each frame period it stood for, so the file lasts as long as the
-    scene did; a gap longer than ``MAX_FILLED_GAP_S`` (a pause, a lost camera) is closed up
-    instead. ``frames`` counts the frames submitted. ``close`` finishes the file (see
-    :meth:`finish`, which also returns the path).
+    ``add_audio`` takes microphone PCM on the frames' clock. When writing fails (a full disk)
+    ``failed`` turns true; :meth:`finish` then keeps what was written and says so.
     """
 
-    def __init__(self, recorder: Recorder, fps: float, max_queue: int = WRITER_QUEUE_FRAMES) -> None:
-        self.writer = RecordingWriter(recorder, max_queue)
-        self.fps = fps
-        self.frames = 0
-        self._origin_s: float | None = None
+    def __init__(self, sink: VideoSink, path: Path, fps: float) -> None:
+        self.path = path
+        self._recording = Recording(RecordingWriter(sink), fps, flip=False)
 
     @property
-    def path(self) -> Path:
-        return self.writer.recorder.path
+    def frames(self) -> int:
+        return self._recording.frames
+
+    @property
+    def failed(self) -> bool:
+        return self._recording.writer.failed
 
     def write(self, frame_bgr: Frame, t_s: float) -> None:
-        if self._origin_s is None:
-            self._origin_s = t_s
-        due = round((t_s - self._origin_s) * self.fps) + 1
-        missing = due - self.frames
-        if missing <= 0:
-            return
-        if missing > MAX_FILLED_GAP_S * self.fps:
-            self._origin_s += (missing - 1) / self.fps
-            missing = 1
-        for _ in range(missing):
-            self.writer.submit(frame_bgr)
-        self.frames += missing
+        self._recording.add(frame_bgr, t_s)
 
-    def finish(self) -> Path:
-        """Finalise the file and return its path.
+    def add_audio(self, samples: npt.NDArray[Any], t_s: float) -> None:
+        self._recording.add_audio(samples, t_s)
 
-        Raises:
-            SinkError: writing or finalising failed (the partial file is removed).
-        """
-        return self.writer.finish()
+    def finish(self) -> RecordingResult:
+        """Write what is queued and finish the file; the result says what was kept and why."""
+        return self._recording.writer.finish()
 
     def close(self) -> None:
         self.finish()

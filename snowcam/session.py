@@ -40,9 +40,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cv2
+import numpy.typing as npt
 
 from snowcam.captures import render_closeup, square_thumbnail
 from snowcam.events import (
@@ -57,8 +58,10 @@ from snowcam.events import (
     PhotoSaved,
     ProcessingError,
     ProcessorFailed,
+    RecordingCutShort,
     RecordingFailed,
     RecordingSaved,
+    RecordingsRecovered,
     RecordingStarted,
     SelectionChanged,
     SessionEvent,
@@ -75,6 +78,9 @@ from snowcam.outputs import Output, RecorderFactory, RecordingOutput, default_re
 from snowcam.sinks import SinkError, save_image_atomic, snapshot_path
 from snowcam.sources import FrameSource, SeekableSource, SourceError, SourceInfo
 from snowcam.types import Frame, FrameResult
+
+if TYPE_CHECKING:
+    from snowcam.video_writer import AudioFormat
 
 __all__ = [
     "CameraSpec",
@@ -541,6 +547,8 @@ class Session:
             except Exception as exc:
                 logger.exception("The output %s failed", name)
                 self._drop_output(name, str(exc))
+        if self._recording is not None and self._recording.output.failed:
+            self._finish_recording(wait=False)  # a full disk: keep what was written, say so
         self._on_shown(shown)
         if self._closeups_wanted:
             self._render_closeups()
@@ -808,8 +816,12 @@ class Session:
         """The path being recorded to, or ``None``."""
         return None if self._recording is None else self._recording.output.path
 
-    def start_recording(self) -> None:
-        """Record the picture as shown, from the next frame on, at the source's frame rate."""
+    def start_recording(self, audio: AudioFormat | None = None) -> None:
+        """Record the picture as shown, from the next frame on, at the source's frame rate.
+
+        With ``audio`` (a camera only: a replayed file's time is not the microphone's) the file
+        gets a sound track, fed by :meth:`add_audio`.
+        """
         if self._recording is not None:
             return
         last, info = self.last, self.info
@@ -818,37 +830,67 @@ class Session:
             return
         height, width = last.view.shape[:2]
         path = snapshot_path(self.capture.video_dir, self._now(), ".mp4")
+        sound = audio if isinstance(self.spec, CameraSpec) else None
         try:
-            recorder = self._recorder_factory(path, info.fps, (width, height))
+            sink = self._recorder_factory(path, info.fps, (width, height), sound)
         except (SinkError, ValueError, OSError) as exc:
             self._emit(RecordingFailed(str(exc)))
             return
-        output = RecordingOutput(recorder, info.fps)
+        output = RecordingOutput(sink, path, info.fps)
         self._recording = _Recording(output, square_thumbnail(last.view, THUMB_PX))
         self._outputs.by_name["recording"] = (output, True)
-        logger.info("Recording to %s at %.1f fps", path, info.fps)
+        logger.info("Recording to %s at %.1f fps%s", path, info.fps, " with sound" if sound else "")
         self._emit(RecordingStarted(path))
 
+    def add_audio(self, samples: npt.NDArray[Any], t_s: float) -> None:
+        """Microphone PCM captured from ``t_s`` (the camera's clock, ``time.monotonic``) for the recording."""
+        if self._recording is not None and isinstance(self.spec, CameraSpec):
+            self._recording.output.add_audio(samples, t_s)
+
     def stop_recording(self) -> None:
-        """Finish the recording in the background; :class:`RecordingSaved` or ``RecordingFailed`` follows."""
+        """Finish the recording in the background; ``RecordingSaved`` (``CutShort``, ``Failed``) follows."""
         self._finish_recording(wait=False)
+
+    def recover_recordings(self) -> None:
+        """Turn what a crash left of earlier recordings in the video folder into files, in the background.
+
+        :class:`RecordingsRecovered` follows when there was something to recover.
+        """
+        folder = self.capture.video_dir
+
+        def recover() -> None:
+            from snowcam.video_writer import recover_recordings
+
+            try:
+                message = recover_recordings(folder).message()
+            except Exception:
+                logger.exception("Recovering the recordings in %s failed", folder)
+                return
+            if message:
+                self._post_event(RecordingsRecovered(message))
+
+        self._start_helper(recover, "snowcam-recover-recordings")
 
     def _finish_recording(self, wait: bool) -> None:
         recording, self._recording = self._recording, None
         if recording is None:
             return
         self._outputs.by_name.pop("recording", None)
+        frames = recording.output.frames
 
         def finish() -> SessionEvent:
             try:
-                path = recording.output.finish()
-            except SinkError as exc:
-                return RecordingFailed(str(exc))
+                result = recording.output.finish()
             except Exception as exc:
                 logger.exception("Finishing the recording failed")
                 return RecordingFailed(f"The recording could not be finished: {exc}")
-            logger.info("Saved %s (%d frames)", path, recording.output.frames)
-            return RecordingSaved(path, recording.output.frames, recording.thumbnail)
+            saved = result.saved
+            if saved is None:
+                return RecordingFailed(result.message())
+            if result.error is not None:
+                return RecordingCutShort(result.message(), saved.path, saved.duration_s, recording.thumbnail)
+            logger.info("Saved %s (%d frames)", saved.path, frames)
+            return RecordingSaved(saved.path, frames, recording.thumbnail)
 
         if wait:
             self._emit(finish())

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from snowcam.feeds import CameraGrabber, CameraSpec, FilePlayer
-from snowcam.outputs import RecordingOutput, RecordingWriter
-from snowcam.sinks import VideoRecorder
+from snowcam.outputs import RecordingOutput, default_recorder
 from snowcam.sources import SourceError, SourceInfo
 from snowcam.types import Frame
+from snowcam.video_writer import SavedVideo
 from tests.clips import FakeCamera
 
 FPS = 10.0
@@ -75,41 +75,53 @@ def test_file_player_keeps_the_frame_when_woken_and_reports_the_end() -> None:
 
 
 class MemoryRecorder:
+    """A recording sink that keeps its frames (the interface of ``snowcam.video_writer.VideoWriter``)."""
+
     def __init__(self) -> None:
         self.frames: list[Frame] = []
         self.path = Path("memory.mp4")
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, t_s: float | None = None) -> None:
         self.frames.append(frame)
 
-    def close(self) -> Path:
-        return self.path
+    def write_audio(self, samples: object, t_s: float) -> None:
+        pass
+
+    def close(self) -> SavedVideo:
+        return SavedVideo(self.path, len(self.frames), len(self.frames) / 10)
 
     def abort(self) -> None:
         pass
 
+    def salvage(self) -> SavedVideo | None:
+        return None
 
-def test_recording_repeats_frames_to_keep_real_time_and_skips_long_gaps() -> None:
+
+def test_the_recording_output_keeps_real_time_and_skips_long_gaps() -> None:
     recorder = MemoryRecorder()
-    recording = RecordingOutput(recorder, fps=10.0)  # type: ignore[arg-type]
+    recording = RecordingOutput(recorder, recorder.path, fps=10.0)
     frame = np.zeros((2, 3, 3), np.uint8)
     for t_s in (0.0, 0.1, 0.3, 0.32, 0.4):
         recording.write(frame, t_s)
     assert recording.frames == 5  # 0.0, 0.1, 0.2 (repeat), 0.3, 0.4; 0.32 is not due yet
     recording.write(frame, 10.0)
     assert recording.frames == 6, "a 10 s gap is one frame, not 96 copies"
-    assert recording.finish() == recorder.path
+    result = recording.finish()
+    assert result.error is None and result.saved.path == recorder.path
     assert len(recorder.frames) == 6
 
 
-def test_recording_writer_produces_a_playable_mp4(tmp_path: Path) -> None:
+def test_the_default_recorder_writes_a_playable_mp4(tmp_path: Path) -> None:
     import cv2
 
-    writer = RecordingWriter(VideoRecorder(tmp_path / "out.mp4", 30.0, (64, 48)))
+    recording = RecordingOutput(
+        default_recorder(tmp_path / "out.mp4", 30.0, (64, 48)), tmp_path / "out.mp4", 30.0
+    )
     for i in range(12):
-        writer.submit(np.full((48, 64, 3), i * 20, np.uint8))
-    path = writer.finish()
-    cap = cv2.VideoCapture(str(path))
+        recording.write(np.full((48, 64, 3), i * 20, np.uint8), i / 30.0)
+    result = recording.finish()
+    assert result.error is None and result.saved is not None
+    cap = cv2.VideoCapture(str(result.saved.path))
     count = 0
     while cap.read()[0]:
         count += 1

@@ -34,6 +34,7 @@ from snowcam.session import (
 )
 from snowcam.sources import VideoFileSource
 from snowcam.types import Frame
+from snowcam.video_writer import SavedVideo
 from tests.clips import CLIP_FPS, CLIP_FRAMES, CLIP_SIZE, CameraBox, differs, fake_pipeline, write_clip
 
 
@@ -46,23 +47,30 @@ class Clock:
 
 
 class Recorder:
-    """A fake recording file: keeps the frames it is given."""
+    """A fake recording file (the interface of ``VideoWriter``): keeps the frames it is given."""
 
-    def __init__(self, path: Path, fps: float, size: tuple[int, int]) -> None:
-        self.path, self.fps, self.size = path, fps, size
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], audio: object = None) -> None:
+        self.path, self.fps, self.size, self.audio_format = path, fps, size, audio
         self.frames: list[Frame] = []
+        self.audio: list[float] = []
         self.closed = self.aborted = False
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, t_s: float | None = None) -> None:
         assert (frame.shape[1], frame.shape[0]) == self.size
         self.frames.append(frame)
 
-    def close(self) -> Path:
+    def write_audio(self, samples: object, t_s: float) -> None:
+        self.audio.append(t_s)
+
+    def close(self) -> SavedVideo:
         self.closed = True
-        return self.path
+        return SavedVideo(self.path, len(self.frames), len(self.frames) / self.fps)
 
     def abort(self) -> None:
         self.aborted = True
+
+    def salvage(self) -> SavedVideo | None:
+        return None
 
 
 class MemoryOutput:
@@ -90,8 +98,8 @@ class Harness:
         self.clock = Clock()
         self.stamp = datetime(2026, 1, 2, 3, 4, 5)
 
-        def recorder(path: Path, fps: float, size: tuple[int, int]) -> Recorder:
-            self.recorders.append(Recorder(path, fps, size))
+        def recorder(path: Path, fps: float, size: tuple[int, int], audio: object = None) -> Recorder:
+            self.recorders.append(Recorder(path, fps, size, audio))
             return self.recorders[-1]
 
         def now() -> datetime:
@@ -483,3 +491,53 @@ def test_a_triggered_effect_shows_in_its_closeup_without_the_expression(tmp_path
     h.session.choose("fx-rainbow")
     h.steps(2)
     assert not h.session._filters[-1].preview, "the picture's effect waits for the real expression"
+
+
+def test_a_full_disk_cuts_the_recording_short_and_keeps_what_was_written(tmp_path: Path, clip: Path) -> None:
+    import errno
+
+    from snowcam.events import RecordingCutShort
+    from snowcam.sinks import SinkError
+
+    class FullDisk(Recorder):
+        def write(self, frame: Frame, t_s: float | None = None) -> None:
+            if len(self.frames) == 5:
+                raise SinkError("Could not write the recording: the disk is full.", errno.ENOSPC)
+            super().write(frame, t_s)
+
+        def salvage(self) -> SavedVideo | None:
+            return SavedVideo(self.path, len(self.frames), len(self.frames) / self.fps)
+
+    h = Harness(tmp_path, recorder_factory=lambda path, fps, size, audio=None: FullDisk(path, fps, size))
+    h.session.open(FileSpec(clip))
+    h.steps(2)
+    h.session.start_recording()
+    h.session.run_until(lambda: h.session.recording is None, max_steps=40)
+    h.settle()
+    cut = h.of(RecordingCutShort)
+    assert len(cut) == 1 and "disk is full" in cut[0].message
+    assert cut[0].duration_s == pytest.approx(5 / CLIP_FPS)
+    assert len(h.shown) < 40, "the picture went on while the recording stopped"
+
+
+def test_only_a_camera_recording_gets_the_microphone(tmp_path: Path, clip: Path) -> None:
+    h = Harness(tmp_path)
+    h.session.open(FileSpec(clip))
+    h.steps(2)
+    h.session.start_recording(audio="mono 48 kHz")
+    h.session.add_audio(np.zeros((480, 1), np.int16), 0.0)
+    h.steps(2)
+    h.session.stop_recording()
+    h.settle()
+    assert h.recorders[0].audio_format is None and h.recorders[0].audio == []
+
+    h.session.open(CameraSpec(0))
+    h.until(lambda: len(h.shown) > 5)
+    h.session.start_recording(audio="mono 48 kHz")
+    h.until(lambda: len(h.recorders) == 2 and len(h.recorders[-1].frames) > 0)
+    h.session.add_audio(np.zeros((480, 1), np.int16), h.shown[-1].result.t_s + 0.01)
+    h.until(lambda: len(h.shown) > 10)
+    h.session.stop_recording()
+    h.settle()
+    assert h.recorders[-1].audio_format == "mono 48 kHz" and len(h.recorders[-1].audio) == 1
+    h.session.close()

@@ -37,6 +37,9 @@ class WindowActions:
         self.snapshot = self._action("Take a &photo", w.take_photo, "Space")
         self.record = self._action("&Record video", w.toggle_recording, "R")
         self.countdown = self._action("3-second &countdown", w.set_countdown, "T", True, s.countdown)
+        self.sound = self._action(
+            "Record &sound (microphone)", w.set_record_sound, None, True, s.record_sound
+        )
         self.format_group = QActionGroup(window)
         self.png = self._action("PNG (lossless)", lambda: w.set_image_format("png"), None, True)
         self.jpg = self._action("JPEG (smaller)", lambda: w.set_image_format("jpg"), None, True)
@@ -95,6 +98,8 @@ class WindowActions:
         capture_menu.addAction(self.countdown)
         saving = QMenu("Saving", self._window)
         saving.addActions([self.png, self.jpg])
+        saving.addSeparator()
+        saving.addAction(self.sound)
         saving.addSeparator()
         saving.addActions([self.photo_dir, self.video_dir, self.show_photos])
         capture_menu.addMenu(saving)

@@ -48,6 +48,7 @@ from snowcam.session import (
 from snowcam.sources import SourceInfo
 from snowcam.ui import theme
 from snowcam.ui.actions import WindowActions
+from snowcam.ui.audio import Microphone
 from snowcam.ui.controls import CaptureBar, PlaybackBar, clock_text
 from snowcam.ui.devices import CameraDevice, CameraWatcher
 from snowcam.ui.dialogs import Dialogs
@@ -72,11 +73,14 @@ SEEK_STEP_S = 5.0
 class MainWindow(QMainWindow):
     """The camera app window. Everything it uses is handed in; :meth:`start` opens the first source.
 
-    Signals for callers and tests: ``photo_saved(path)``, ``recording_saved(path, frames)``.
+    Signals for callers and tests: ``photo_saved(path)``, ``recording_saved(path, frames)``,
+    ``recording_cut_short(message, path, seconds)``.
     """
 
     photo_saved = pyqtSignal(str)
     recording_saved = pyqtSignal(str, int)
+    # A write error stopped the recording; what was written is kept: (message, path, seconds).
+    recording_cut_short = pyqtSignal(str, str, float)
     COUNTDOWN_S = 3
 
     def __init__(
@@ -107,6 +111,7 @@ class MainWindow(QMainWindow):
         self.last_frame: Shown | None = None
         self.recording_path: Path | None = None
         self._recording_clock = QElapsedTimer()
+        self._microphone: Microphone | None = None
         self._closeups = closeups
         self._closing = False
 
@@ -287,6 +292,7 @@ class MainWindow(QMainWindow):
         w.request(Session.set_mirror, self.settings.mirror)
         w.request(Session.set_loop, self.settings.loop)
         self._push_capture()
+        w.request(Session.recover_recordings)
         self.open_source(spec)
         w.start()
         self._tick.start()
@@ -333,7 +339,9 @@ class MainWindow(QMainWindow):
 
     def on_event(self, event: SessionEvent) -> None:
         """Show what the session reports (runs on the UI thread)."""
-        if self._closing and not isinstance(event, ev.RecordingSaved | ev.RecordingFailed):
+        if self._closing and not isinstance(
+            event, ev.RecordingSaved | ev.RecordingCutShort | ev.RecordingFailed
+        ):
             return
         match event:
             case ev.StateChanged():
@@ -377,6 +385,11 @@ class MainWindow(QMainWindow):
                 self.on_recording_started(path)
             case ev.RecordingSaved():
                 self.on_recording_saved(event)
+            case ev.RecordingCutShort():
+                self.on_recording_cut_short(event)
+            case ev.RecordingsRecovered(message=message):
+                self.banner.show_message(message, "info", timeout_ms=15000)
+                self.controls.load_recent((self.settings.photo_dir, self.settings.video_dir))
             case ev.RecordingFailed(message=message):
                 self._recording_ended()
                 self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), 15000)
@@ -632,8 +645,15 @@ class MainWindow(QMainWindow):
         if self.recording_path is not None:
             self.record_button.setEnabled(False)
             self.worker.request(Session.stop_recording)
-        else:
-            self.worker.request(Session.start_recording)
+            return
+        audio = None
+        if self.settings.record_sound and isinstance(self.spec, CameraSpec) and self._microphone is None:
+            # The microphone lives on the UI thread (Qt Multimedia); its chunks go to the session.
+            self._microphone = Microphone.start(
+                lambda pcm, t_s: self.worker.request(Session.add_audio, pcm, t_s)
+            )
+            audio = self._microphone.format if self._microphone is not None else None
+        self.worker.request(Session.start_recording, audio)
 
     def on_recording_started(self, path: Path) -> None:
         self.recording_path = path
@@ -643,6 +663,9 @@ class MainWindow(QMainWindow):
         self.preview.set_recording("REC  00:00")
 
     def _recording_ended(self) -> None:
+        if self._microphone is not None:
+            self._microphone.stop()
+            self._microphone = None
         self.recording_path = None
         self.record_button.set_active(False)
         self.record_button.setEnabled(True)
@@ -657,6 +680,14 @@ class MainWindow(QMainWindow):
             self.captures.add(event.path, ndarray_to_qimage(event.thumbnail), True)
         self.statusBar().showMessage(f"Saved {event.path}", 5000)
         self.recording_saved.emit(str(event.path), event.frames)
+
+    def on_recording_cut_short(self, event: ev.RecordingCutShort) -> None:
+        """A write error (a full disk) stopped the recording; what was written is kept and shown."""
+        self._recording_ended()
+        if event.thumbnail is not None and not self._closing:
+            self.captures.add(event.path, ndarray_to_qimage(event.thumbnail), True)
+        self.banner.show_message(event.message, "error", ("Choose folder…", self.ask_video_dir), 20000)
+        self.recording_cut_short.emit(event.message, str(event.path), event.duration_s)
 
     # --- settings ------------------------------------------------------------------------
 
@@ -674,6 +705,10 @@ class MainWindow(QMainWindow):
     def set_countdown(self, on: bool) -> None:
         self.settings.countdown = bool(on)
         self._push_capture()
+        self._save_settings()
+
+    def set_record_sound(self, on: bool) -> None:
+        self.settings.record_sound = bool(on)
         self._save_settings()
 
     def set_image_format(self, fmt: str) -> None:

@@ -46,6 +46,7 @@ class AppSettings:
     resolution: tuple[int, int] = (640, 480)
     selection: dict = field(default_factory=lambda: {"names": ["big-eyes"], "strengths": {}})
     mirror: bool = True
+    record_sound: bool = True
     overlay: bool = False
     countdown: bool = False
     image_format: str = "png"
@@ -83,6 +84,7 @@ class AppSettings:
             resolution=(width, height) if width > 0 and height > 0 else d.resolution,
             selection=selection,
             mirror=bool(get("view/mirror", d.mirror, bool)),
+            record_sound=bool(get("capture/record_sound", d.record_sound, bool)),
             overlay=bool(get("view/overlay", d.overlay, bool)),
             countdown=bool(get("capture/countdown", d.countdown, bool)),
             image_format=fmt if fmt in IMAGE_FORMATS else d.image_format,
@@ -101,6 +103,7 @@ class AppSettings:
         store.setValue("filters/selection", json.dumps(self.selection))
         store.setValue("view/mirror", self.mirror)
         store.setValue("view/overlay", self.overlay)
+        store.setValue("capture/record_sound", self.record_sound)
         store.setValue("capture/countdown", self.countdown)
         store.setValue("capture/format", self.image_format)
         store.setValue("capture/photo_dir", self.photo_dir)
