@@ -133,11 +133,17 @@ class VirtualCameraOutput:
 
     ``device`` asks for a particular device (``/dev/video2`` on Linux); ``None`` takes the first
     one available. ``factory`` opens the device (default :func:`open_pyvirtualcam`; tests pass
-    a fake).
+    a fake). ``fps`` (frames per second) is the rate :meth:`write` opens the device at when it
+    was not opened before.
+
+    It is a live-session output: ``write(frame_bgr, t_s)`` and ``close()``.
     """
 
-    def __init__(self, device: str | None = None, factory: CameraFactory | None = None) -> None:
+    def __init__(
+        self, device: str | None = None, factory: CameraFactory | None = None, fps: float = 30.0
+    ) -> None:
         self.requested_device = device
+        self.fps = fps
         self._factory = factory or open_pyvirtualcam
         self._camera: VirtualCameraDevice | None = None
         self._size_px: tuple[int, int] | None = None
@@ -207,6 +213,19 @@ class VirtualCameraOutput:
                 "fails, check that no other program writes to it."
             ) from exc
         self.frames_sent += 1
+
+    def write(self, frame_bgr: Frame, t_s: float) -> None:
+        """:meth:`send` as a session output: the first frame opens the device at its size and ``fps``.
+
+        ``t_s`` is unused: the call app takes frames as they come.
+
+        Raises:
+            VirtualCameraUnavailable: see :meth:`open` and :meth:`send`.
+        """
+        if self._camera is None:
+            validate_frame(frame_bgr, "virtual camera frame")
+            self.open(frame_bgr.shape[1], frame_bgr.shape[0], self.fps)
+        self.send(frame_bgr)
 
     def close(self) -> None:
         """Release the device; safe to call more than once."""

@@ -183,3 +183,16 @@ def test_real_pyvirtualcam_without_a_loopback_device_gives_the_install_steps() -
     with pytest.raises(VirtualCameraUnavailable) as info:
         VirtualCameraOutput().open(640, 480, 30)
     assert "v4l2loopback-dkms" in str(info.value) and "modprobe v4l2loopback" in str(info.value)
+
+
+def test_as_a_session_output_the_first_frame_opens_the_device_at_its_size() -> None:
+    factory = FakeVirtualCameraFactory()
+    output = VirtualCameraOutput(factory=factory, fps=24.0)
+    output.write(bgr(32, 16, (0, 0, 255)), 0.0)
+    output.write(bgr(64, 16, (0, 0, 255)), 1 / 24)
+    output.close()
+    assert len(factory.opened) == 1
+    camera = factory.last
+    assert (camera.width, camera.height, camera.fps) == (32, 16, 24.0)
+    assert len(camera.frames) == 2 and (camera.frames[0] == (255, 0, 0)).all()
+    assert camera.closed
