@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import platform
 import sys
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -196,3 +197,69 @@ def test_as_a_session_output_the_first_frame_opens_the_device_at_its_size() -> N
     assert (camera.width, camera.height, camera.fps) == (32, 16, 24.0)
     assert len(camera.frames) == 2 and (camera.frames[0] == (255, 0, 0)).all()
     assert camera.closed
+
+
+class RecordingBackend:
+    """A pyvirtualcam backend (its documented plug-in interface) that keeps what it is sent."""
+
+    instances: ClassVar[list[RecordingBackend]] = []
+
+    def __init__(self, *, width: int, height: int, fps: float, fourcc: int, device: str | None) -> None:
+        self.size, self.fps, self.fourcc = (width, height), fps, fourcc
+        self.name = device or "Fake Virtual Camera"
+        self.frames: list[np.ndarray] = []
+        self.closed = False
+        RecordingBackend.instances.append(self)
+
+    def send(self, frame: np.ndarray) -> None:
+        self.frames.append(frame.copy())
+
+    def device(self) -> str:
+        return self.name
+
+    def native_fourcc(self) -> int | None:
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class MissingBackend(RecordingBackend):
+    def __init__(self, **kwargs: object) -> None:
+        raise RuntimeError("No v4l2 loopback device found at /dev/video[0-99].")
+
+
+def test_through_the_real_pyvirtualcam_frames_reach_its_backend_as_rgb(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pyvirtualcam = pytest.importorskip("pyvirtualcam")
+    from pyvirtualcam import camera as pvc_camera
+    from pyvirtualcam.util import encode_fourcc
+
+    # Only the recording backend, so a machine with a real virtual camera is never written to.
+    monkeypatch.setattr(pvc_camera, "BACKENDS", {"recording": RecordingBackend})
+    RecordingBackend.instances.clear()
+    frame = bgr(64, 48, (255, 0, 0))
+    with VirtualCameraOutput() as output:
+        assert output.open(64, 48, 30.0) == "Fake Virtual Camera"
+        output.send(frame)
+        output.send(bgr(128, 72, (0, 0, 255)))  # another size: fitted, the backend stays as opened
+    (backend,) = RecordingBackend.instances
+    assert backend.size == (64, 48) and backend.fps == 30.0
+    assert backend.fourcc == encode_fourcc(pyvirtualcam.PixelFormat.RGB.value)
+    assert [f.size for f in backend.frames] == [64 * 48 * 3] * 2
+    first = backend.frames[0].reshape(48, 64, 3)
+    assert (first == (0, 0, 255)).all()  # blue, in RGB order
+    assert backend.closed
+
+
+def test_the_real_pyvirtualcam_failure_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pyvirtualcam")
+    from pyvirtualcam import camera as pvc_camera
+
+    monkeypatch.setattr(pvc_camera, "BACKENDS", {"v4l2loopback": MissingBackend})
+    monkeypatch.setattr(virtualcam.platform, "system", lambda: "Linux")
+    with pytest.raises(VirtualCameraUnavailable) as info:
+        VirtualCameraOutput().open(64, 48, 30.0)
+    assert "'v4l2loopback' backend: No v4l2 loopback device found" in str(info.value)
+    assert "sudo modprobe v4l2loopback exclusive_caps=1 card_label=snowcam" in str(info.value)
