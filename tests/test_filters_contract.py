@@ -41,16 +41,53 @@ def _eye_regions(face: Face) -> list[np.ndarray]:
     return regions
 
 
-@pytest.mark.parametrize("name", filter_names())
+# How far from a face each group may draw, in face-box sizes: beauty stays on the face (its
+# edits are feathered masks and warps inside the face outline); stickers may reach past it (hats,
+# ears); effects float above the head (see _effect_reach). Looks grade the whole frame.
+_REACH = {"none": 0.5, "beauty": 0.15, "face": 0.5, "debug": 0.5}
+
+
+def _effect_reach(face: Face) -> np.ndarray:
+    """Effects may draw up to 1.6 face heights above the box, 0.6 face sizes to each side and
+    0.4 below (particles rise above the head, a rainbow leaves the mouth)."""
+    box = face.box
+    ys, xs = np.mgrid[0:H, 0:W]
+    s = max(box.w, box.h)
+    return (
+        (xs >= box.x - 0.6 * s) & (xs <= box.x + box.w + 0.6 * s)
+        & (ys >= box.y - 1.6 * s) & (ys <= box.y + box.h + 0.4 * s)
+    )  # fmt: skip
+
+
+def _reach(group: str, face: Face) -> np.ndarray:
+    return _effect_reach(face) if group == "effect" else _near(face, _REACH[group])
+
+
+def _check_eyes(group: str, name: str, changed: np.ndarray, face: Face) -> None:
+    """Stickers, big eyes and the debug view change both eyes, 'none' nothing. Other beauty
+    filters change the face (some leave the eyes alone: teeth, lips); effects may wait for a
+    trigger, so the neutral face gives no eye rule for them."""
+    regions = _eye_regions(face)
+    if group == "effect":
+        return
+    if group == "beauty" and name != "big-eyes":
+        assert changed[_near(face, 0.0)].any(), f"{name} changed nothing on the face"
+        return
+    draws = name != "none"
+    assert all(changed[r].any() == draws for r in regions), "a drawing filter must change the eyes"
+
+
+@pytest.mark.parametrize("name", [n for n in filter_names() if FILTERS[n].group != "look"])
 def test_filter_contract(name: str) -> None:
     filt = create_filter(name)
+    group = FILTERS[name].group
     assert filt.name == name
-    assert filt.group == FILTERS[name].group
+    assert filt.group == group
     frame = textured_frame(H, W)
     pristine = frame.copy()
-    draws = name != "none"
 
     def run(*faces: Face) -> np.ndarray:
+        filt.reset()
         out = render(frame, faces, [filt])
         assert out.shape == frame.shape and out.dtype == np.uint8
         assert out is not frame and not np.shares_memory(out, frame)
@@ -62,20 +99,19 @@ def test_filter_contract(name: str) -> None:
     normal = face_from_template((160, 110), 90)
     out = run(normal)
     changed = _changed(out, frame)
-    assert not changed[~_near(normal, 0.5)].any(), "drew far away from the face"
-    for region in _eye_regions(normal):
-        assert changed[region].any() == draws, "a drawing filter must change the eyes, 'none' must not"
+    assert not changed[~_reach(group, normal)].any(), "drew too far away from the face"
+    _check_eyes(group, name, changed, normal)
 
     rolled = face_from_template((160, 110), 90, roll_deg=30)
     out = run(rolled)
     changed = _changed(out, frame)
-    assert not changed[~_near(rolled, 0.5)].any()
-    assert all(changed[region].any() == draws for region in _eye_regions(rolled))
+    assert not changed[~_reach(group, rolled)].any()
+    _check_eyes(group, name, changed, rolled)
 
     for corner in [(8.0, 12.0), (W - 5.0, H - 3.0), (-30.0, 120.0), (160.0, H + 40.0)]:
         at_edge = face_from_template(corner, 110, roll_deg=-15)
         out = run(at_edge)
-        assert not _changed(out, frame)[~_near(at_edge, 0.5)].any()
+        assert not _changed(out, frame)[~_reach(group, at_edge)].any()
 
     no_keypoints = Face(FaceBox(100, 60, 120, 130), None, track_id=7)
     out = run(no_keypoints)
@@ -88,10 +124,25 @@ def test_filter_contract(name: str) -> None:
     out = run(left, right)
     changed = _changed(out, frame)
     for face in (left, right):
-        assert all(changed[region].any() == draws for region in _eye_regions(face))
+        _check_eyes(group, name, changed, face)
     assert_array_equal(
         out[:, W // 2 :], run(right)[:, W // 2 :], err_msg="one face's effect leaked onto the other"
     )
+
+
+@pytest.mark.parametrize("name", [n for n in filter_names() if FILTERS[n].group == "look"])
+def test_look_contract(name: str) -> None:
+    """A look grades the whole frame the same way whatever faces are found, and keeps no state."""
+    filt = create_filter(name)
+    assert filt.name == name and filt.group == "look" and FILTERS[name].has_strength
+    frame = textured_frame(H, W)
+    pristine = frame.copy()
+    graded = render(frame, [], [filt])
+    assert_array_equal(frame, pristine, err_msg=f"{name} modified its input frame")
+    assert _changed(graded, frame).mean() > 0.5, "a look changes most of the picture"
+    faces = [face_from_template((160, 110), 90), Face(FaceBox(10, 10, 50, 60), None)]
+    assert_array_equal(render(frame, faces, [filt], t_s=3.0), graded, err_msg="a look ignores faces and time")
+    assert_array_equal(render(frame, [], [create_filter(name, 0.0)]), frame, err_msg="strength 0 is no look")
 
 
 def test_filter_names_are_in_gallery_order() -> None:

@@ -14,14 +14,16 @@ from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`).
 from __future__ import annotations
 
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 from snowcam.filters.base import GROUPS, SLOTS, FaceFilter, Filter
 from snowcam.filters.debug import Landmarks, NoFilter
 from snowcam.filters.eyes import DEFAULT_STRENGTH, BigEyes
-from snowcam.filters.stickers import StickerFilter, StickerSpec, load_sticker_filters
+from snowcam.filters.stickers import StickerFilter, StickerSpec, _parse_sticker
 from snowcam.resources import assets_dir
 from snowcam.types import Face, Frame, validate_frame
 
@@ -153,5 +155,20 @@ register(
         "big-eyes", "Big eyes", BigEyes, "beauty", has_strength=True, default_strength=DEFAULT_STRENGTH
     )
 )
-register_stickers(load_sticker_filters(assets_dir() / "filters.toml"))
+
+
+def _register_builtin_catalog(toml_path: Path) -> None:
+    # Interim dispatch on ``kind`` until the catalogue loader (snowcam.filters.catalog) replaces it.
+    from snowcam.filters import looks
+
+    with toml_path.open("rb") as f:
+        document = tomllib.load(f)
+    for name, table in document.items():
+        if isinstance(table, dict) and table.get("kind") == "look":
+            register(looks.parse_entry(toml_path, name, table, "built-in"))
+        else:
+            register_stickers([_parse_sticker(toml_path, name, table)])
+
+
+_register_builtin_catalog(assets_dir() / "filters.toml")
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
