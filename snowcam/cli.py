@@ -236,4 +236,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the imported module's main: subcommands raise snowcam.cli.UserError, which is not this
+    # __main__ module's UserError class under ``python -m snowcam.cli``.
+    from snowcam.cli import main as _main
+
+    sys.exit(_main())

@@ -1,4 +1,5 @@
-"""``snowcam render`` and ``snowcam bench``: the pipeline on video files, without a window."""
+"""``snowcam render`` and ``snowcam bench`` (the pipeline on video files, without a window) and
+``snowcam filters`` (the catalogue)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +45,16 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--max-frames", type=int, default=None)
     bench.add_argument("--model", default=None)
     bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.add_argument(
+        "--all-filters",
+        action="store_true",
+        help="also time every registered filter alone on one face at 640×480 (median_ms['filter:NAME'])",
+    )
     bench.set_defaults(handler=cmd_bench)
+
+    listing = sub.add_parser("filters", help="list every filter: name, title, group, slots, source")
+    listing.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    listing.set_defaults(handler=cmd_filters)
 
 
 def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
@@ -54,11 +65,44 @@ def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
 
     unknown = [f for f in filters if f not in filter_names()]
     if unknown:
+        from snowcam.filters.catalog import why_missing
+
+        broken = why_missing(unknown[0])
+        if broken is not None:
+            raise UserError(f"filter {unknown[0]!r} could not be loaded: {broken}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
         return build_pipeline(PipelineSettings(model_path=model), filters)
     except ModelError as exc:
         raise UserError(str(exc)) from None
+
+
+def cmd_filters(args: argparse.Namespace) -> int:
+    """Print the catalogue in gallery order; entries that failed to load go to stderr."""
+    from snowcam.filters import FILTERS, filter_names
+    from snowcam.filters.catalog import load_errors
+
+    rows = [
+        {
+            "name": info.name,
+            "title": info.title,
+            "group": info.group,
+            "slots": list(info.slots),
+            "source": info.source,
+            "has_strength": info.has_strength,
+        }
+        for info in (FILTERS[n] for n in filter_names())
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max(len(r["name"]) for r in rows)
+        for r in rows:
+            slots = ",".join(r["slots"]) or "-"
+            print(f"{r['name']:<{width}s}  {r['group']:<7s} {slots:<18s} {r['title']}  [{r['source']}]")
+    for error in load_errors():
+        print(f"snowcam filters: not loaded: {error.message}", file=sys.stderr)
+    return 0
 
 
 def face_record(result: FrameResult) -> dict[str, Any]:
@@ -166,16 +210,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     except SourceError as exc:
         raise UserError(str(exc)) from None
     results: list[tuple[dict[str, float], int, bool]] = []
+    samples: list[FrameResult] = []
     with source:
         info = source.info
         for result in run(source, pipeline):
             results.append((dict(result.stage_ms), len(result.faces), pipeline.tracker.last_times.detected))
+            if args.all_filters and result.faces:
+                samples.append(result)
             if args.max_frames is not None and len(results) >= args.max_frames:
                 break
     if not results:
         raise UserError(f"{path}: no frames")
     report = bench_report(results, filters)
     report.update({"input": path, "size": [info.width, info.height], "source_fps": info.fps})
+    if args.all_filters:
+        if not samples:
+            raise UserError(f"{path}: --all-filters needs a clip with a face, none was found")
+        report["median_ms"].update(time_all_filters(samples))
+        report["all_filters_frames"] = len(samples)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
@@ -203,6 +255,48 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"{report['fps']:.0f} frames/s"
         )
     return 0
+
+
+ALL_FILTERS_SIZE = (640, 480)
+
+
+def time_all_filters(samples: Sequence[FrameResult]) -> dict[str, float]:
+    """``{"filter:NAME": median ms}`` for every registered filter, each applied alone by
+    :func:`snowcam.filters.render` to the frames in ``samples`` (in order, with their times)
+    with their first face only, each frame scaled to fit 640×480 and centred on a black
+    640×480 canvas (the face's box and keypoints moved alike)."""
+    import cv2
+
+    from snowcam.filters import create_filter, filter_names, render
+    from snowcam.types import Face, FaceBox, Keypoints
+
+    def one_face(result: FrameResult) -> tuple[np.ndarray, list[Face]]:
+        h, w = result.frame.shape[:2]
+        scale = min(ALL_FILTERS_SIZE[0] / w, ALL_FILTERS_SIZE[1] / h)
+        new_w, new_h = round(w * scale), round(h * scale)
+        left, top = (ALL_FILTERS_SIZE[0] - new_w) // 2, (ALL_FILTERS_SIZE[1] - new_h) // 2
+        frame = np.zeros((ALL_FILTERS_SIZE[1], ALL_FILTERS_SIZE[0], 3), np.uint8)
+        frame[top : top + new_h, left : left + new_w] = cv2.resize(result.frame, (new_w, new_h))
+        face = result.faces[0]
+        box = FaceBox(
+            face.box.x * scale + left, face.box.y * scale + top, face.box.w * scale, face.box.h * scale
+        )
+        points = None
+        if face.keypoints is not None:
+            points = Keypoints(face.keypoints.xy_px * np.float32(scale) + np.float32((left, top)))
+        return frame, [Face(box, points, face.track_id)]
+
+    inputs = [(r.t_s, *one_face(r)) for r in samples]
+    medians: dict[str, float] = {}
+    for name in filter_names():
+        filt = create_filter(name)
+        times: list[float] = []
+        for t_s, frame, faces in inputs:
+            stage_ms: dict[str, float] = {}
+            render(frame, faces, [filt], t_s, stage_ms)
+            times.append(stage_ms[f"filter:{name}"])
+        medians[f"filter:{name}"] = statistics.median(times)
+    return medians
 
 
 def bench_report(results: list[tuple[dict[str, float], int, bool]], filters: Sequence[str]) -> dict[str, Any]:

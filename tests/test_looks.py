@@ -9,7 +9,7 @@ import pytest
 from helpers import textured_frame
 
 from snowcam.filters import FILTERS, create_filter, render
-from snowcam.filters.looks import ColourLook, load_cube, parse_entry
+from snowcam.filters.looks import ColourLook, load_cube, packed_table, parse_entry
 from snowcam.resources import assets_dir
 
 
@@ -123,3 +123,40 @@ def test_built_in_looks_are_registered_from_cube_files() -> None:
     outputs = [render(frame, [], [create_filter(n)]) for n in looks]
     assert all(not np.array_equal(out, frame) for out in outputs), "every look changes the picture"
     assert len({out.tobytes() for out in outputs}) == len(looks), "every look is different"
+
+
+def test_a_user_look_loads_through_the_catalogue_and_a_malformed_one_is_named(tmp_path: Path) -> None:
+    from snowcam.filters.catalog import read_catalog
+
+    _write(tmp_path, _cube(5, lambda rgb: rgb[..., ::-1]), "swap.cube")  # R and B swapped
+    _write(tmp_path, _cube(2).replace("1.000000 1.000000 1.000000", "1.0 1.0"), "broken.cube")
+    toml = tmp_path / "filters.toml"
+    toml.write_text(
+        '[my-swap]\nkind = "look"\ntitle = "Swap"\ncube = "swap.cube"\n\n'
+        '[my-broken]\nkind = "look"\ntitle = "Broken"\ncube = "broken.cube"\n\n'
+        '[look-warm]\nkind = "look"\ntitle = "Mine"\ncube = "swap.cube"\n'
+    )
+    infos, errors = read_catalog(toml, str(toml), FILTERS)
+    assert [i.name for i in infos] == ["my-swap"] and infos[0].source == str(toml)
+    messages = {e.name: e.message for e in errors}
+    assert set(messages) == {"my-broken", "look-warm"}
+    last_line = len(_cube(2).splitlines())
+    assert f"[my-broken] cube: {tmp_path / 'broken.cube'}:{last_line}: table line" in messages["my-broken"]
+    assert "refused" in messages["look-warm"]
+    frame = np.zeros((4, 4, 3), np.uint8)
+    frame[..., 0] = 200  # blue
+    out = render(frame, [], [infos[0].factory()])
+    assert out[0, 0, 2] >= 198 and out[0, 0, 0] <= 2, "blue became red"
+
+
+def test_the_packed_grid_is_the_trilinear_interpolation_of_the_table(tmp_path: Path) -> None:
+    # A curved, channel-mixing table on a non-unit domain: the axis-by-axis resampling must give
+    # what CubeLut.sample gives at every bin centre (within the final rounding).
+    text = _cube(7, lambda rgb: np.sqrt(rgb[..., [1, 2, 0]] * 0.5) + 0.2 * rgb**2, "DOMAIN_MAX 2 2 2\n")
+    lut = load_cube(_write(tmp_path, text))
+    centres = (np.arange(64) * 4 + 1.5) / 255.0
+    b, g, r = np.meshgrid(centres, centres, centres, indexing="ij")
+    expected = np.clip(np.rint(lut.sample(np.stack([r, g, b], axis=-1))[..., ::-1] * 255), 0, 255)
+    packed = packed_table(lut).view(np.uint8).reshape(64, 64, 64, 4)
+    assert np.abs(packed[..., :3].astype(int) - expected).max() <= 1
+    assert (packed[..., 3] == 0).all()

@@ -96,3 +96,15 @@ def test_bench_json_reports_stage_medians(capsys: pytest.CaptureFixture[str]) ->
     for stage in ("read", "detect", "keypoints", "track", "filter:big-eyes", "total"):
         assert report["median_ms"][stage] >= 0
     assert report["fps"] > 0
+
+
+def test_bench_all_filters_times_every_registered_filter(capsys: pytest.CaptureFixture[str]) -> None:
+    from snowcam.filters import filter_names
+
+    assert main(["bench", "--json", "--max-frames", "5", "--all-filters"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["all_filters_frames"] == 5
+    for name in filter_names():
+        assert report["median_ms"][f"filter:{name}"] >= 0
+    for stage in ("read", "detect", "keypoints", "track", "total"):
+        assert stage in report["median_ms"], "the usual keys stay"

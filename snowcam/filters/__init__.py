@@ -7,29 +7,28 @@ later is bent), then face stickers, then effects, then the colour look over the 
 and the debug overlay last. Face stickers occupy **slots** (:data:`SLOTS`): two stickers that
 share a slot replace each other (see :mod:`snowcam.filters.selection`).
 
-Code filters (``none``, ``big-eyes``, ``landmarks``) are registered here; sticker filters come
-from ``assets/filters.toml`` (see :mod:`snowcam.filters.stickers`).
+Code filters (``none``, the beauty filters of :mod:`snowcam.filters.beauty` and ``big-eyes``,
+the effects of :mod:`snowcam.filters.effects`, ``landmarks``) are registered here; data filters (stickers,
+looks) come from ``assets/filters.toml`` and the user's own ``filters.toml`` through the
+catalogue (:mod:`snowcam.filters.catalog`), which keeps the entries that failed to load.
 """
 
 from __future__ import annotations
 
 import time
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
-from pathlib import Path
 
 from snowcam.filters.base import GROUPS, SLOTS, FaceFilter, Filter
 from snowcam.filters.debug import Landmarks, NoFilter
 from snowcam.filters.eyes import DEFAULT_STRENGTH, BigEyes
-from snowcam.filters.stickers import StickerFilter, StickerSpec, _parse_sticker
 from snowcam.resources import assets_dir
 from snowcam.types import Face, Frame, validate_frame
 
 __all__ = [
     "FILTERS",
     "GROUPS",
+    "LOAD_PROBLEMS",
     "SLOTS",
     "FaceFilter",
     "Filter",
@@ -37,7 +36,6 @@ __all__ = [
     "create_filter",
     "filter_names",
     "register",
-    "register_stickers",
     "render",
 ]
 
@@ -82,14 +80,6 @@ def register(info: FilterInfo) -> FilterInfo:
         raise ValueError(f"a filter named {info.name!r} is already registered ({FILTERS[info.name].source})")
     FILTERS[info.name] = info
     return info
-
-
-def register_stickers(specs: Sequence[StickerSpec], source: str = "built-in") -> None:
-    """Register one filter per validated sticker declaration (see ``load_sticker_filters``)."""
-    for spec in specs:
-        register(
-            FilterInfo(spec.name, spec.title, partial(StickerFilter, spec), "face", spec.slots, source=source)
-        )
 
 
 def filter_names() -> list[str]:
@@ -157,18 +147,34 @@ register(
 )
 
 
-def _register_builtin_catalog(toml_path: Path) -> None:
-    # Interim dispatch on ``kind`` until the catalogue loader (snowcam.filters.catalog) replaces it.
-    from snowcam.filters import looks
+def _register_beauty() -> None:
+    from snowcam.filters import beauty
 
-    with toml_path.open("rb") as f:
-        document = tomllib.load(f)
-    for name, table in document.items():
-        if isinstance(table, dict) and table.get("kind") == "look":
-            register(looks.parse_entry(toml_path, name, table, "built-in"))
-        else:
-            register_stickers([_parse_sticker(toml_path, name, table)])
+    for name, title, factory, default in (
+        ("beauty-smooth", "Smooth skin", beauty.SkinSmooth, 0.7),
+        ("beauty-slim", "Slim face", beauty.FaceSlim, 0.6),
+        ("beauty-eyes", "Bright eyes", beauty.EyeBrighten, 0.6),
+        ("beauty-teeth", "White teeth", beauty.TeethWhiten, 0.7),
+        ("beauty-lips", "Rose lips", beauty.LipColour, 0.6),
+    ):
+        register(FilterInfo(name, title, factory, "beauty", has_strength=True, default_strength=default))
 
 
-_register_builtin_catalog(assets_dir() / "filters.toml")
+def _register_effects() -> None:
+    from snowcam.filters import effects
+
+    register(FilterInfo("fx-hearts", "Floating hearts", effects.FloatingHearts, "effect"))
+    register(FilterInfo("fx-sparkles", "Sparkles", effects.TwinkleSparkles, "effect"))
+    register(FilterInfo("fx-rainbow", "Rainbow (open your mouth)", effects.MouthRainbow, "effect"))
+    register(FilterInfo("fx-stars", "Stars (raise your brows)", effects.StarBurst, "effect"))
+
+
+_register_beauty()
+_register_effects()
 register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
+
+from snowcam.filters import catalog  # noqa: E402  (needs register and FilterInfo above)
+
+catalog.load_into_registry(assets_dir() / "filters.toml")
+# The entries that failed to load, as messages naming file, entry and key (the app's banner).
+LOAD_PROBLEMS: list[str] = [error.message for error in catalog.load_errors()]

@@ -11,9 +11,10 @@ from snowcam.filters.base import FaceFilter
 from snowcam.overlay import magnify
 from snowcam.types import EYE_IMAGE_LEFT, EYE_IMAGE_RIGHT, Face, Frame
 
-# Centre magnification at strength 1 is 1 + MAX_GAIN; the default strength gives about +30 %.
+# Centre magnification at strength 1 is 1 + MAX_GAIN. The default gives +48 %: at +30 % the
+# change hid in a webcam frame (and its thumbnail looked like "No filter").
 MAX_GAIN = 0.6
-DEFAULT_STRENGTH = 0.5
+DEFAULT_STRENGTH = 0.8
 
 # (contour indices, inner corner, outer corner) for the image-left and image-right eyes.
 _EYES: tuple[tuple[tuple[int, ...], int, int], ...] = ((EYE_IMAGE_LEFT, 39, 36), (EYE_IMAGE_RIGHT, 42, 45))

@@ -112,7 +112,7 @@ def load_cube(path: str | Path) -> CubeLut:
     title = ""
     size: int | None = None
     domain_min, domain_max = (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)
-    rows: list[tuple[float, float, float]] = []
+    rows: list[tuple[int, list[str]]] = []  # (line number, words) of the table lines
     last_line = 0
     for line_no, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -146,10 +146,10 @@ def load_cube(path: str | Path) -> CubeLut:
             continue
         if size is None:
             raise ValueError(f"{path}:{line_no}: table data before LUT_3D_SIZE")
-        rgb = _floats(words, 3, path, line_no, "table line")
-        rows.append((rgb[0], rgb[1], rgb[2]))
-        if len(rows) > size**3:
-            raise ValueError(f"{path}:{line_no}: more than LUT_3D_SIZE³ = {size**3} table lines")
+        rows.append((line_no, words))
+    values = _table_numbers(rows, path)
+    if size is not None and len(rows) > size**3:
+        raise ValueError(f"{path}:{rows[size**3][0]}: more than LUT_3D_SIZE³ = {size**3} table lines")
     if size is None:
         raise ValueError(f"{path}:{last_line or 1}: no LUT_3D_SIZE line (not a 3-D .cube file)")
     if len(rows) != size**3:
@@ -158,17 +158,53 @@ def load_cube(path: str | Path) -> CubeLut:
         )
     if not all(hi > lo for lo, hi in zip(domain_min, domain_max, strict=True)):
         raise ValueError(f"{path}: DOMAIN_MAX must be above DOMAIN_MIN in every channel")
-    table = np.asarray(rows, np.float32).reshape(size, size, size, 3)
+    table = values.reshape(size, size, size, 3)
     return CubeLut(title or path.stem, size, domain_min, domain_max, table)
+
+
+def _linear_weights(
+    values01: npt.NDArray[np.float64], lo: float, hi: float, size: int
+) -> npt.NDArray[np.float64]:
+    """``(len(values), size)`` weights of linear interpolation on ``size`` nodes spanning lo..hi."""
+    pos = np.clip((values01 - lo) / (hi - lo), 0.0, 1.0) * (size - 1)
+    i0 = np.minimum(np.floor(pos).astype(np.int64), size - 2)
+    f = pos - i0
+    weights = np.zeros((len(values01), size))
+    rows = np.arange(len(values01))
+    weights[rows, i0] = 1.0 - f
+    weights[rows, i0 + 1] += f
+    return weights
+
+
+def _table_numbers(rows: list[tuple[int, list[str]]], path: Path) -> npt.NDArray[np.float32]:
+    """The table lines as an ``(n, 3)`` array: numpy converts them in one go; when that fails,
+    they are read line by line to name the first bad one."""
+    if all(len(words) == 3 for _, words in rows):
+        try:
+            values = np.array([w for _, words in rows for w in words], np.float64)
+        except ValueError:
+            values = None
+        if values is not None and np.all(np.isfinite(values)):
+            return values.astype(np.float32).reshape(-1, 3)
+    for line_no, words in rows:
+        _floats(words, 3, path, line_no, "table line")
+    raise AssertionError("unreachable: a bad line was not found")  # pragma: no cover
 
 
 def packed_table(lut: CubeLut) -> npt.NDArray[np.uint32]:
     """The 6-bit lookup grid: entry ``(b >> 2) << 12 | (g >> 2) << 6 | (r >> 2)`` of 8-bit
     input B, G, R holds the output bytes B, G, R, 0 (little-endian ``uint32``), taken at the
-    centre of the input bin."""
+    centre of the input bin.
+
+    Trilinear interpolation from one regular grid onto another is the product of three linear
+    interpolations, so it is done one axis at a time (the same result as :meth:`CubeLut.sample`).
+    """
     centres = (np.arange(_BINS) * (1 << _SHIFT) + ((1 << _SHIFT) - 1) / 2.0) / 255.0
-    b, g, r = np.meshgrid(centres, centres, centres, indexing="ij")
-    rgb = lut.sample(np.stack([r, g, b], axis=-1))
+    wr, wg, wb = (_linear_weights(centres, lut.domain_min[c], lut.domain_max[c], lut.size) for c in range(3))
+    table = lut.table_rgb.astype(np.float64)  # [b, g, r, rgb]
+    table = np.tensordot(wb, table, axes=([1], [0]))  # [B, g, r, c]
+    table = np.tensordot(wg, table, axes=([1], [1])).transpose(1, 0, 2, 3)  # [B, G, r, c]
+    rgb = np.tensordot(wr, table, axes=([1], [2])).transpose(1, 2, 0, 3)  # [B, G, R, c]
     bgr = np.clip(np.rint(rgb[..., ::-1] * 255.0), 0, 255).astype(np.uint8)
     bgrx = np.concatenate([bgr, np.zeros((*bgr.shape[:3], 1), np.uint8)], axis=-1)
     return np.ascontiguousarray(bgrx).reshape(-1).view("<u4")
@@ -217,15 +253,16 @@ class ColourLook:
         return f"ColourLook({self.name!r}, strength={self.strength})"
 
 
-_TABLES: dict[int, npt.NDArray[np.uint32]] = {}
+_TABLES: dict[int, tuple[CubeLut, npt.NDArray[np.uint32]]] = {}
 
 
 def _cached_table(lut: CubeLut) -> npt.NDArray[np.uint32]:
-    # Filters are rebuilt on every selection change; the 1 MB grid is built once per table.
-    table = _TABLES.get(id(lut))
-    if table is None:
-        table = _TABLES[id(lut)] = packed_table(lut)
-    return table
+    # Filters are rebuilt on every selection change; the 1 MB grid is built once per table. The
+    # cache holds the table object too, so its id cannot be reused by another while cached.
+    entry = _TABLES.get(id(lut))
+    if entry is None or entry[0] is not lut:
+        entry = _TABLES[id(lut)] = (lut, packed_table(lut))
+    return entry[1]
 
 
 def _fail(toml_path: Path, name: str, key: str, message: str) -> ValueError:
