@@ -4,9 +4,8 @@ Usage: python scripts/card_metrics.py [MODEL.tflite]   (default: models/keypoint
 
 For every 68-point data folder named in the card's ``training.data``, the validation split of
 that run (same seed and fraction) is evaluated twice, as ``snowcam eval --split validation``
-does: with the detector's boxes (``detect_thorough``, then the model's window scan when it confirms
-none of them) and with the true points' boxes. The card's
-``metrics`` are replaced; the command and date are recorded next to them. The model's mirror
+does: with the default detector's boxes (BlazeFace) and with the true points' boxes. The card's
+``metrics`` are replaced; the command, date and detector are recorded next to them. The model's mirror
 offset (``snowcam.evaluate.mirror_offsets_px``, median over the same faces) goes into
 ``output.mirror_offset_px``, for ``snowcam eval --flip-average``.
 """
@@ -19,7 +18,7 @@ import sys
 from pathlib import Path
 
 from snowcam.datasets import load_faces68_folder, split_by_identity
-from snowcam.detection import still_image_detector
+from snowcam.detection import DETECTORS, still_image_detector
 from snowcam.evaluate import evaluate, mirror_offset_card_entry
 from snowcam.keypoints import KeypointModel
 
@@ -30,7 +29,7 @@ def main(argv: list[str]) -> int:
     model = KeypointModel(model_path)
     card = json.loads(card_path.read_text(encoding="utf-8"))
     config = card["training"]["config"]
-    detector = still_image_detector()
+    detector = still_image_detector(DETECTORS[0])
     metrics: dict[str, dict] = {}
     sets = []
     for folder in card["training"]["data"]["sets"]:
@@ -60,6 +59,7 @@ def main(argv: list[str]) -> int:
         "command": f"python scripts/card_metrics.py {model_path}",
         "date": datetime.date.today().isoformat(),
         "split": "the training run's validation people (identity-disjoint)",
+        "detector": detector.name,
     }
     card.pop("metrics_at_training", None)
     card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")

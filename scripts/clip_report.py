@@ -2,8 +2,9 @@
 
 Usage: python scripts/clip_report.py [CLIP ...]   (default: ../shared/data/clips/*.mp4 and the demo clip)
 
-Per clip: frames, share of frames with a face, distinct track ids, track restarts, and the median
-keypoint jitter (second difference / outer-eye distance, %) raw and smoothed. On the demo clip, whose
+Per clip: frames, share of frames with a face, distinct track ids, track restarts, how many frames
+show 0, 1, 2... faces (a second face on a one-person clip is a ghost), and the median keypoint jitter
+(second difference / outer-eye distance, %) raw and smoothed. On the demo clip, whose
 true motion is known, it also prints how far the smoothed points trail the truth around the quick move.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -54,15 +56,18 @@ def main(argv: list[str]) -> int:
         *sorted((REPO.parent / "shared" / "data" / "clips").glob("*.mp4")),
         assets_dir() / "demo.mp4",
     ]
-    print("| clip | frames | face found | track ids | restarts | jitter raw | jitter smoothed |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    columns = ["clip", "frames", "face found", "track ids", "restarts", "frames by face count"]
+    print("| " + " | ".join([*columns, "jitter raw", "jitter smoothed"]) + " |")
+    print("|---|---:|---:|---:|---:|---|---:|---:|")
     notes = []
     for clip in clips:
         raw, smoothed = replay(clip, False), replay(clip, True)
         r, s = replay_stats(raw), replay_stats(smoothed)
+        counts = Counter(len(result.faces) for result in smoothed)
+        by_count = ", ".join(f"{k}: {counts[k]}" for k in sorted(counts))
         print(
             f"| {clip.name} | {s.frames} | {s.face_rate * 100:.1f} % | {s.track_ids} | {s.track_restarts} | "
-            f"{r.jitter_median_percent:.2f} % | {s.jitter_median_percent:.2f} % |",
+            f"{by_count} | {r.jitter_median_percent:.2f} % | {s.jitter_median_percent:.2f} % |",
             flush=True,
         )
         if clip.name == "demo.mp4":

@@ -56,7 +56,10 @@ def ssd_anchors(
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    """One decoded face in input-image fractions: box ``(x0, y0, x1, y1)``, score, 6 keypoints ``(6, 2)``."""
+    """One decoded face: box ``(x0, y0, x1, y1)``, score (0–1) and 6 keypoints ``(6, 2)``, in the
+    units of whoever made it (fractions of the input side from :func:`weighted_nms`, frame pixels
+    from :meth:`BlazeFaceDetector.detections`). Keypoints: the eyes (the subject's right, on the image
+    left, first), nose tip, mouth centre, then the ear tragions in the same order."""
 
     box_xyxy: npt.NDArray[np.float32]
     score: float
@@ -125,12 +128,13 @@ def weighted_nms(
 class BlazeFaceDetector:
     """Faces with BlazeFace short-range: the whole frame, letterboxed to 128×128, one model run.
 
-    Boxes are reported in the convention of OpenCV's frontal Haar cascade (square, from the brows
-    to below the mouth) so that the keypoint model's detector calibration applies to them:
-    BlazeFace's own box (eyebrows to chin, a little narrower) is moved and scaled by
-    :attr:`TO_CASCADE_BOX` (medians over the faces both find on every 4th image of faces68 and
-    300w-train: dx 0.004 / -0.012, dy -0.127 / -0.106, scale 1.128 / 1.096). The box's ``score`` is
-    BlazeFace's. Faces smaller than ``min_face_px`` (box side, frame pixels) are ignored.
+    Boxes are reported in the convention of OpenCV's frontal Haar cascade (square, forehead to
+    chin), so that the keypoint model's detector calibration applies to them: BlazeFace's own box
+    (brows to chin, a little narrower) is moved and scaled by :attr:`TO_CASCADE_BOX` (measured on
+    data-set faces that both detectors find; docs/pipeline.md). The box's ``score`` (0.5–1) is
+    BlazeFace's. Boxes narrower than ``min_face_px`` (frame pixels) are dropped. A short-range
+    model on a 128-pixel input, it scores faces narrower than about a seventh of the frame's
+    longer side (90 px in a 640×480 frame) below 0.7, and misses them below about a ninth.
     """
 
     name = "blazeface"
@@ -159,18 +163,16 @@ class BlazeFaceDetector:
             raise ModelError(f"{path} is not a valid .tflite model ({exc})") from None
         inp = self._interpreter.get_input_details()[0]
         outs = {tuple(o["shape"][1:]): o["index"] for o in self._interpreter.get_output_details()}
-        if tuple(inp["shape"]) != (1, INPUT_SIZE, INPUT_SIZE, 3) or {(N_ANCHORS, 16), (N_ANCHORS, 1)} - set(
-            outs
-        ):
+        expected = {(N_ANCHORS, 4 + 2 * N_KEYPOINTS), (N_ANCHORS, 1)}
+        if tuple(inp["shape"]) != (1, INPUT_SIZE, INPUT_SIZE, 3) or expected - set(outs):
             raise ModelError(f"{path} is not BlazeFace short-range (input {tuple(inp['shape'])})")
         self._input_index = inp["index"]
         self._boxes_index, self._scores_index = outs[(N_ANCHORS, 16)], outs[(N_ANCHORS, 1)]
         self.anchors = ssd_anchors()
         self.min_score, self.min_face_px = min_score, min_face_px
 
-    def detections(self, frame: Frame) -> list[tuple[Detection, float, float, float]]:
-        """Decoded detections of a BGR frame, best first, with the letterbox ``(scale, pad_x, pad_y)``
-        that maps input fractions to frame pixels: ``frame_px = fraction × scale - pad``."""
+    def detections(self, frame: Frame) -> list[Detection]:
+        """BlazeFace's own detections of a BGR frame, in frame pixels, best first."""
         height, width = frame.shape[:2]
         side = max(height, width)
         factor = INPUT_SIZE / side
@@ -187,19 +189,22 @@ class BlazeFaceDetector:
             self.anchors,
             self.min_score,
         )
-        scale = INPUT_SIZE / factor
-        pad_x, pad_y = left / factor, top / factor
-        return [(d, scale, pad_x, pad_y) for d in weighted_nms(boxes, scores, keypoints)]
+        # Input fractions -> frame pixels: undo the letterbox's offset and scale.
+        scale, pad = INPUT_SIZE / factor, np.array([left, top], np.float32) / factor
+        return [
+            Detection(d.box_xyxy * scale - np.tile(pad, 2), d.score, d.keypoints_xy * scale - pad)
+            for d in weighted_nms(boxes, scores, keypoints)
+        ]
 
     def detect(self, frame: Frame) -> list[FaceBox]:
         """Faces in a BGR frame as cascade-convention boxes in frame pixels, best score first."""
         dx, dy, k = self.TO_CASCADE_BOX
         found = []
-        for det, scale, pad_x, pad_y in self.detections(frame):
-            x0, y0, x1, y1 = (det.box_xyxy * scale).tolist()
+        for det in self.detections(frame):
+            x0, y0, x1, y1 = det.box_xyxy.tolist()
             w = x1 - x0
             if w < self.min_face_px or y1 - y0 <= 0:
                 continue
-            cx, cy = (x0 + x1) / 2 - pad_x + dx * w, (y0 + y1) / 2 - pad_y + dy * w
+            cx, cy = (x0 + x1) / 2 + dx * w, (y0 + y1) / 2 + dy * w
             found.append(FaceBox(cx - k * w / 2, cy - k * w / 2, k * w, k * w, det.score))
         return found

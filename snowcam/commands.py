@@ -33,6 +33,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     )
     render.add_argument("--max-frames", type=int, default=None)
     render.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
+    add_detector_option(render)
     render.set_defaults(handler=cmd_render)
 
     bench = sub.add_parser("bench", help="per-stage median times and frames per second over a clip")
@@ -50,6 +51,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also time every registered filter alone on one face at 640×480 (median_ms['filter:NAME'])",
     )
+    add_detector_option(bench)
     bench.set_defaults(handler=cmd_bench)
 
     listing = sub.add_parser("filters", help="list every filter: name, title, group, slots, source")
@@ -57,7 +59,19 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=cmd_filters)
 
 
-def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
+def add_detector_option(parser: argparse.ArgumentParser) -> None:
+    """``--detector``: BlazeFace (default) or OpenCV's Haar cascades."""
+    from snowcam.detection import DETECTORS
+
+    parser.add_argument(
+        "--detector",
+        choices=DETECTORS,
+        default=DETECTORS[0],
+        help="the face finder: BlazeFace short-range (default) or OpenCV's Haar cascades",
+    )
+
+
+def _build(model: str | None, filters: Sequence[str], detector: str = "blazeface") -> Pipeline:
     """The real pipeline; a UserError that says what to fix for an unknown filter or a bad model."""
     from snowcam.filters import filter_names
     from snowcam.keypoints import ModelError
@@ -72,7 +86,7 @@ def _build(model: str | None, filters: Sequence[str]) -> Pipeline:
             raise UserError(f"filter {unknown[0]!r} could not be loaded: {broken}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
     try:
-        return build_pipeline(PipelineSettings(model_path=model), filters)
+        return build_pipeline(PipelineSettings(model_path=model, detector=detector), filters)
     except ModelError as exc:
         raise UserError(str(exc)) from None
 
@@ -133,7 +147,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         raise UserError(f"{output}: the output must be an .mp4 file")
     if not output.parent.exists() or not os.access(output.parent, os.W_OK):
         raise UserError(f"{output}: cannot write there (the folder does not exist or is read-only)")
-    pipeline = _build(args.model, args.filter)
+    pipeline = _build(args.model, args.filter, args.detector)
     try:
         source = VideoFileSource(args.input)
     except SourceError as exc:
@@ -204,7 +218,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
     path = args.input or str(assets_dir() / "demo.mp4")
     filters = args.filter if args.filter is not None else default_bench_filters()
-    pipeline = _build(args.model, filters)
+    pipeline = _build(args.model, filters, args.detector)
     try:
         source = VideoFileSource(path)
     except SourceError as exc:
@@ -222,18 +236,20 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not results:
         raise UserError(f"{path}: no frames")
     report = bench_report(results, filters)
-    report.update({"input": path, "size": [info.width, info.height], "source_fps": info.fps})
+    report.update(
+        {"input": path, "size": [info.width, info.height], "source_fps": info.fps, "detector": args.detector}
+    )
     if args.all_filters:
         if not samples:
             raise UserError(f"{path}: --all-filters needs a clip with a face, none was found")
         report["median_ms"].update(time_all_filters(samples))
         report["all_filters_frames"] = len(samples)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, allow_nan=False))
     else:
         print(
             f"{report['frames']} frames of {path} ({info.width}×{info.height}), faces in "
-            f"{report['frames_with_face']} frames"
+            f"{report['frames_with_face']} frames, detector {args.detector}"
         )
         for name, value in report["median_ms"].items():
             print(f"  {name:<24s} {value:8.3f} ms (median)")
@@ -245,10 +261,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
             f"  processing, no filters     {report['processing_no_filters_ms_mean']:8.3f} ms mean per frame "
             "(detector amortised)"
         )
-        print(
-            f"  keypoints per face         {report['keypoints_ms_per_face']:8.3f} ms"
-            " (median over tracking frames)"
-        )
+        if report["keypoints_ms_per_face"] is not None:
+            print(
+                f"  keypoints per face         {report['keypoints_ms_per_face']:8.3f} ms"
+                " (median over tracking frames)"
+            )
         print(f"  filters together           {report['filters_ms']:8.3f} ms (median)")
         print(
             f"  total                      {report['median_ms']['total']:8.3f} ms (median) → "
@@ -300,7 +317,8 @@ def time_all_filters(samples: Sequence[FrameResult]) -> dict[str, float]:
 
 
 def bench_report(results: list[tuple[dict[str, float], int, bool]], filters: Sequence[str]) -> dict[str, Any]:
-    """Medians per stage, the detector's cost when it runs, and throughput."""
+    """Medians per stage, the detector's cost when it runs, and throughput (strict JSON: None where
+    nothing was measured, such as keypoints per face on a clip without a face)."""
     stages = ["read", "detect", "keypoints", "track", *(f"filter:{f}" for f in filters), "total"]
     median = {s: statistics.median(r[0].get(s, 0.0) for r in results) for s in stages}
     detect_runs = [r[0]["detect"] for r in results if r[2]]
@@ -316,7 +334,7 @@ def bench_report(results: list[tuple[dict[str, float], int, bool]], filters: Seq
         "detect_ms_when_run": statistics.median(detect_runs) if detect_runs else 0.0,
         "processing_no_filters_ms_mean": statistics.fmean(no_filters),
         "processing_no_filters_ms_median": statistics.median(no_filters),
-        "keypoints_ms_per_face": statistics.median(tracking) if tracking else float("nan"),
+        "keypoints_ms_per_face": statistics.median(tracking) if tracking else None,
         "filters_ms": statistics.median(filt),
         "fps": 1000.0 / max(median["total"] + median["read"], 1e-6),
     }

@@ -26,7 +26,6 @@ from snowcam.geometry import (
     region_from_keypoints,
 )
 from snowcam.keypoints import MIRROR_OFFSET_NOTE, KeypointModel
-from snowcam.search import DEFAULT_SEARCH, SearchConfig, confirmed, search_face
 from snowcam.types import KAGGLE15_NAMES, FaceBox, to_kaggle15
 
 FAILURE_NME_PERCENT = 10.0
@@ -49,7 +48,6 @@ class EvalResult:
     predictions: npt.NDArray[np.float32]  # (n, 68, 2), NaN where no face
     predictions_k15: npt.NDArray[np.float32]  # (n, 15, 2), NaN where no face
     ms_per_face: list[float] = field(default_factory=list)
-    found_by_search: npt.NDArray[np.bool_] | None = None  # faces that only the model's scan found
 
     def shown_predictions(self, i: int) -> npt.NDArray[np.float32]:
         """The richest prediction of image i: 68 points, else the Kaggle-15 view."""
@@ -69,7 +67,6 @@ class EvalResult:
         return {
             "n_images": n,
             "n_faces_found": int(found.sum()),
-            "n_found_by_search": int(self.found_by_search.sum()) if self.found_by_search is not None else 0,
             "no_face_rate": float(1.0 - found.mean()) if n else 0.0,
             "nme_68": float(np.nanmean(self.nme_68)) if has_68 else None,
             "nme_k15": float(np.nanmean(self.nme_k15)) if found.any() else None,
@@ -90,15 +87,11 @@ def evaluate(
     detector: FaceDetector | None,
     boxes: Literal["detector", "truth"] = "detector",
     refine_passes: int = 1,
-    search: SearchConfig | None = DEFAULT_SEARCH,
 ) -> EvalResult:
     """Evaluate on every image of a 68-point set (images BGR or grey).
 
     With ``boxes="detector"`` the face is the detection that overlaps the true face best
-    (IoU ≥ 0.3 with the box of the true points). When the model confirms none of the
-    detections (see :func:`snowcam.search.confirmed`), the model's own window scan
-    (:func:`snowcam.search.search_face`, unless ``search`` is None) looks for a face; a face
-    found by neither overlapping the true face counts as "no face".
+    (IoU ≥ 0.3 with the box of the true points); without one the image counts as "no face".
     With ``boxes="truth"`` the box of the true points stands in for the detector.
     """
     if data.n_points != 68:
@@ -107,23 +100,16 @@ def evaluate(
     preds = np.full((n, 68, 2), np.nan, np.float32)
     preds15 = np.full((n, 15, 2), np.nan, np.float32)
     times: list[float] = []
-    by_search = np.zeros(n, bool)
     for i, (image, truth) in enumerate(zip(data.images, data.points, strict=True)):
         true_box = box_from_points(truth)
         if boxes == "truth":
             box: FaceBox | None = _truth_box_as_detector(truth, model.calibration)
         else:
             assert detector is not None
-            # A photo is one chance, so the detector searches as hard as it can.
-            found = getattr(detector, "detect_thorough", detector.detect)(image)
+            found = detector.detect(image)
             best = max(found, key=lambda b: b.iou(true_box), default=None)
             box = best if best is not None and best.iou(true_box) >= MIN_OVERLAP_IOU else None
             if box is None:
-                if search is not None and model.n_points == 68:
-                    searched = _search_unless_confirmed(model, image, found, search)
-                    if searched is not None and box_from_points(searched).iou(true_box) >= MIN_OVERLAP_IOU:
-                        preds[i] = searched
-                        by_search[i] = True
                 continue
         start = time.perf_counter()
         if model.n_points == 68:
@@ -140,7 +126,7 @@ def evaluate(
     point_k15 = np.linalg.norm(preds15 - to_kaggle15(data.points), axis=-1) / iod[:, None] * 100.0
     found = ~np.isnan(preds15).any(axis=(1, 2))
     return EvalResult(
-        list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times, by_search
+        list(data.files), found, nme68, point_k15.mean(axis=1), point_k15, preds, preds15, times
     )
 
 
@@ -161,7 +147,7 @@ def mirror_offsets_px(model: KeypointModel, data: LandmarkSet) -> npt.NDArray[np
         if np.isnan(points).any():
             continue
         crop, affine = crop_face(image, region_from_keypoints(points), model.card.input_size)
-        plain, mirrored = model.predict_crops(np.stack([crop, crop[:, ::-1]]))
+        plain, mirrored = model.predict_crops(np.stack([crop, crop[:, ::-1]]))[0]
         gap_crop_px = float(plain[:, 0].mean() - (last - mirrored[:, 0]).mean())
         # Upright crop: one crop pixel is 1 / affine[0, 0] image pixels.
         offsets.append(gap_crop_px / 2.0 / affine[0, 0])
@@ -174,20 +160,6 @@ def mirror_offset_card_entry(model: KeypointModel, sets: list[LandmarkSet]) -> d
     if not len(offsets):
         return {}
     return {"mirror_offset_px": round(float(np.median(offsets)), 3), "mirror_offset_note": MIRROR_OFFSET_NOTE}
-
-
-def _search_unless_confirmed(
-    model: KeypointModel, image: npt.NDArray[np.uint8], found: list[FaceBox], search: SearchConfig
-) -> npt.NDArray[np.float32] | None:
-    """The points of the model's window scan, if the model confirms none of the detections.
-
-    A confirmed detection elsewhere is another face (the annotated one was missed); only when
-    every detection is a false alarm does the scan run. Its time is not counted as per-face time.
-    """
-    if any(confirmed(model, image, box, search) for box in found):
-        return None
-    keypoints = search_face(model, image, search)
-    return None if keypoints is None else keypoints.xy_px
 
 
 def _truth_box_as_detector(truth: npt.NDArray[np.float32], calibration: DetectorCalibration) -> FaceBox:

@@ -86,8 +86,8 @@ class ModelCard:
 class KeypointModel:
     """The 68-point model on LiteRT.
 
-    ``predict_crops`` takes grey ``uint8`` crops and returns points in crop pixels;
-    ``predict`` cuts the crops from a frame and returns points in frame pixels.
+    ``predict_crops`` takes grey ``uint8`` crops and returns points in crop pixels and face
+    scores; ``predict`` cuts the crops from a frame and returns keypoints in frame pixels.
     """
 
     def __init__(self, model_path: str | Path, num_threads: int = 1, flip_average: bool = False) -> None:
@@ -131,7 +131,6 @@ class KeypointModel:
         self._output_index = outputs[self.n_points * 2]
         self._confidence_index = outputs.get(1)
         self._batch = 1
-        self.last_confidence = np.ones(0, np.float32)
 
     @property
     def calibration(self) -> DetectorCalibration:
@@ -142,16 +141,19 @@ class KeypointModel:
         """Whether the model scores how face-like each crop is (heat-map models do)."""
         return self._confidence_index is not None
 
-    def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        """Points ``(n, K, 2)`` in crop pixels for grey crops ``(n, size, size)`` uint8 (K = 68 or 15).
+    def predict_crops(
+        self, crops: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Points ``(n, K, 2)`` in crop pixels and face scores ``(n,)`` for grey crops ``(n, size, size)``
+        uint8 (K = 68 or 15).
 
-        ``last_confidence`` then holds each crop's face score (about 0.2 on faces, 0.1 on
-        background; all 1.0 for a model without a confidence output).
+        The face score says how face-like each crop is: about 0.2 on faces, 0.1 on background;
+        all 1.0 for a model without a confidence output (see :attr:`has_confidence`).
         """
         crops = np.asarray(crops)
         n = crops.shape[0]
         if n == 0:
-            return np.zeros((0, self.n_points, 2), np.float32)
+            return np.zeros((0, self.n_points, 2), np.float32), np.zeros(0, np.float32)
         if n != self._batch:
             self._interpreter.resize_tensor_input(self._input_index, [n, *crops.shape[1:], 1])
             self._interpreter.allocate_tensors()
@@ -160,15 +162,20 @@ class KeypointModel:
         self._interpreter.invoke()
         out = self._interpreter.get_tensor(self._output_index)
         if self._confidence_index is not None:
-            self.last_confidence = self._interpreter.get_tensor(self._confidence_index).reshape(n).copy()
+            scores = self._interpreter.get_tensor(self._confidence_index).reshape(n).copy()
         else:
-            self.last_confidence = np.ones(n, np.float32)
-        return out.reshape(n, self.n_points, 2) * self.card.input_size
+            scores = np.ones(n, np.float32)
+        return out.reshape(n, self.n_points, 2) * self.card.input_size, scores
 
     def predict_points(self, frame: Frame, regions: Sequence[CropRegion]) -> list[npt.NDArray[np.float32]]:
         """``(K, 2)`` points in frame pixels for each crop region of a BGR frame."""
+        return self._points_and_scores(frame, regions)[0]
+
+    def _points_and_scores(
+        self, frame: Frame, regions: Sequence[CropRegion]
+    ) -> tuple[list[npt.NDArray[np.float32]], npt.NDArray[np.float32]]:
         if not regions:
-            return []
+            return [], np.zeros(0, np.float32)
         crops, affines = [], []
         for region in regions:
             crop, affine = crop_face(frame, region, self.card.input_size)
@@ -176,7 +183,7 @@ class KeypointModel:
             affines.append(affine)
         stack = np.stack(crops)
         if self.flip_average:
-            both = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
+            both, both_scores = self.predict_crops(np.concatenate([stack, stack[:, :, ::-1]]))
             points, mirrored = both[: len(crops)], both[len(crops) :]
             mirrored[..., 0] = (self.card.input_size - 1) - mirrored[..., 0]
             perm = flip_permutation(self.n_points)
@@ -184,19 +191,18 @@ class KeypointModel:
             # The mirrored-back points sit 2·offset left of the plain ones; the average, offset left.
             offset = np.array([self.mirror_offset_px, 0.0])
             points = points + np.stack([a[:, :2] @ offset for a in affines])[:, None, :]
-            self.last_confidence = (
-                self.last_confidence[: len(crops)] + self.last_confidence[len(crops) :]
-            ) / 2
+            scores = (both_scores[: len(crops)] + both_scores[len(crops) :]) / 2
         else:
-            points = self.predict_crops(stack)
-        return [apply_affine(p, invert_affine(a)) for p, a in zip(points, affines, strict=True)]
+            points, scores = self.predict_crops(stack)
+        frame_points = [apply_affine(p, invert_affine(a)) for p, a in zip(points, affines, strict=True)]
+        return frame_points, scores
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]:
         """The 68 keypoints in frame pixels for each crop region of a BGR frame."""
         if self.n_points != N_KEYPOINTS:
             raise ModelError(f"{self.path} predicts {self.n_points} points; the app needs the 68-point model")
-        points = self.predict_points(frame, regions)
-        return [Keypoints(p, float(c)) for p, c in zip(points, self.last_confidence, strict=True)]
+        points, scores = self._points_and_scores(frame, regions)
+        return [Keypoints(p, float(c)) for p, c in zip(points, scores, strict=True)]
 
     def predict_from_box(self, frame: Frame, box: FaceBox, refine_passes: int = 1) -> Keypoints:
         """Keypoints for a detector box: crop by the calibration, then re-crop from the points."""

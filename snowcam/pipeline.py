@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from threading import Event
 
-from snowcam.detection import FaceDetector, HaarFaceDetector
+from snowcam.detection import FaceDetector, create_detector
 from snowcam.filters import Filter, create_filter, render
 from snowcam.sources import FrameSource
 from snowcam.tracking import FaceTracker, KeypointPredictor, TrackerConfig
@@ -23,12 +23,15 @@ from snowcam.types import Frame, FrameResult, validate_frame
 class PipelineSettings:
     """Settings of the engine; the defaults are what the app uses.
 
-    ``min_face_px`` is the smallest face (box side, frame pixels) the detector reports;
-    ``detect_max_side_px`` the longer side the frame is shrunk to before detection, and
-    ``detect_scale_factor`` the cascade's pyramid step (1.15 costs about a third less than 1.1).
+    ``detector`` names the face detector (:data:`snowcam.detection.DETECTORS`: BlazeFace, or
+    ``"haar"``, the cascades); ``min_face_px`` is the smallest face (box side, frame pixels) it
+    reports. For Haar, ``detect_max_side_px`` is the longer side the frame is shrunk to before
+    detection and ``detect_scale_factor`` the cascade's pyramid step (1.15 costs about a third
+    less than 1.1).
     """
 
     model_path: str | None = None
+    detector: str = "blazeface"
     min_face_px: int = 48
     detect_max_side_px: int = 320
     detect_scale_factor: float = 1.15
@@ -72,19 +75,17 @@ class Pipeline:
 
 
 def build_pipeline(settings: PipelineSettings | None = None, filter_names: Sequence[str] = ()) -> Pipeline:
-    """The real pipeline: Haar detector, the shipped (or given) LiteRT model, named filters.
+    """The real pipeline: the settings' detector, the shipped (or given) LiteRT model, named filters.
 
     Raises:
-        snowcam.keypoints.ModelError: the model file or its card is missing or invalid.
-        ValueError: an unknown filter name.
+        snowcam.keypoints.ModelError: a model file or its card is missing or invalid.
+        ValueError: an unknown filter or detector name.
     """
     from snowcam.keypoints import KeypointModel, default_model_path
 
     s = settings or PipelineSettings()
     model = KeypointModel(Path(s.model_path) if s.model_path else default_model_path())
-    detector = HaarFaceDetector(
-        min_face_px=s.min_face_px, max_side_px=s.detect_max_side_px, scale_factor=s.detect_scale_factor
-    )
+    detector = create_detector(s.detector, s.min_face_px, s.detect_max_side_px, s.detect_scale_factor)
     return Pipeline(detector, model, [create_filter(n) for n in filter_names], s.tracker)
 
 

@@ -1,9 +1,11 @@
-"""Follow faces over time: detect now and then, crop from last frame's keypoints, smooth.
+"""Follow faces over time: detect and confirm new faces, crop from last frame's keypoints, smooth.
 
 Once a face has keypoints, the next frame's crop comes from those keypoints (as MediaPipe
-tracks), so the detector runs only every few frames or when no face is tracked; while none is,
-the keypoint model also scans the frame for faces the detector misses. The caller
-hands in each frame's time; nothing here reads a clock except to measure stage durations.
+tracks). The detector runs on every frame while no face is tracked and every few frames while
+faces are, to find new ones and to check the old ones; a detection starts a track only when it
+is confirmed (detector score, the keypoint model's face score, not inside a followed face: see
+:class:`TrackerConfig`). The caller hands in each
+frame's time; nothing here reads a clock except to measure stage durations.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import numpy as np
 
 from snowcam.detection import FaceDetector
 from snowcam.geometry import DetectorCalibration, box_from_points, region_from_box, region_from_keypoints
-from snowcam.search import WindowScan
 from snowcam.smoothing import OneEuroFilter
 from snowcam.types import CropRegion, Face, FaceBox, Frame, Keypoints
 
@@ -26,7 +27,14 @@ class KeypointPredictor(Protocol):
     """What the tracker needs from a keypoint model (``KeypointModel`` or a test fake)."""
 
     @property
-    def calibration(self) -> DetectorCalibration: ...
+    def calibration(self) -> DetectorCalibration:
+        """How a detector box maps to a crop region."""
+        ...
+
+    @property
+    def has_confidence(self) -> bool:
+        """Whether ``Keypoints.confidence`` is a real face score (else it is always 1.0)."""
+        ...
 
     def predict(self, frame: Frame, regions: Sequence[CropRegion]) -> list[Keypoints]: ...
 
@@ -38,24 +46,28 @@ class TrackerConfig:
     """Tracking and smoothing settings.
 
     Attributes:
-        detect_every_n_frames: run the detector on every N-th frame while faces are tracked.
-        idle_detect_every_n_frames: while no face is tracked, a detector with a pass cycle
-            (``detect_pass``, as :class:`snowcam.detection.HaarFaceDetector` has) runs one pass
-            on every frame: its whole search, padded and turned frames included, spread so
-            that no frame stalls. Any other detector's ``detect`` runs on every N-th frame.
-        scan_windows_per_frame: while no face is tracked, the keypoint model also scores this
-            many scan windows per frame (:class:`snowcam.search.WindowScan`, 20–27 ms), so a
-            face the cascades miss (half behind hair, a head rolled 40–60°) is found within a sweep
-            of about 20 frames; 0 turns the scan off. Needs a model with a face score.
+        detect_every_n_frames: while faces are tracked, run the detector on every N-th frame
+            (with none tracked it runs on every frame, and on the frame after a detection that
+            waits for its second confirmation).
+        new_face_detector_score: the detector's own score (``FaceBox.score``, 0–1) a detection
+            needs to become a new face. BlazeFace reports boxes from 0.5; its false boxes on
+            face-free scenes mostly score below 0.7, real faces above (docs/pipeline.md). Haar's
+            boxes all score 1.
+        new_face_confidence: the keypoint model's face score (crop from the detector's box, one
+            re-crop) a detection needs to become a new face. Heat-map models score about 0.2 on
+            faces, 0.1 on background.
+        confirm_detections: detector runs in a row on which a new face must be found and pass both
+            scores, at the same place (its points' boxes overlap by IoU ≥ 0.3), before it gets a
+            track; 1 starts it at once. While a candidate waits, the detector runs on every frame.
+        inside_fraction: a detection with at least this share of its box's area inside a face's
+            crop region (a followed one, or a bigger new one) is part of that face (a false face
+            on a forehead or a cheek), never a new one.
+        keep_confidence: below this score a tracked crop is taken to have lost its face.
         max_detector_misses: for a model without a face score, drop a track after this many
             detector runs in a row that found no face near it (its keypoints alone cannot tell a
-            face from a wall). A model with a face score keeps a track while it scores a face, so
-            a head turn or roll that the Haar cascade misses does not restart the track.
+            face from a wall). A model with a face score keeps a track while it scores a face.
         max_faces: the most faces followed at once.
-        new_face_iou: a detection overlapping a track's crop region less than this starts a new track.
-        new_face_confidence: the model's face score a new detection needs to start a track
-            (heat-map models score about 0.2 on faces and 0.1 on background).
-        keep_confidence: below this score a tracked crop is taken to have lost its face.
+        new_face_iou: a detection overlapping a track's crop region by at least this IoU is that track.
         min_cutoff_hz, beta, d_cutoff_hz: One Euro filter settings for the keypoints; speeds are
             measured in eye distances per second, so the same values suit small and big faces.
             beta 8 was chosen on real clips: jitter ≤ 1 % of the eye distance on the noisiest
@@ -63,10 +75,11 @@ class TrackerConfig:
             after it ends (beta 10: 1.04 % jitter; beta 6: 0.90 % but visibly more lag).
     """
 
-    detect_every_n_frames: int = 30
-    idle_detect_every_n_frames: int = 3
-    scan_windows_per_frame: int = 24
+    detect_every_n_frames: int = 10
+    new_face_detector_score: float = 0.7
     new_face_confidence: float = 0.17
+    confirm_detections: int = 1
+    inside_fraction: float = 0.5
     keep_confidence: float = 0.13
     max_detector_misses: int = 3
     max_faces: int = 4
@@ -99,31 +112,24 @@ class TrackerTimes:
 
 
 class FaceTracker:
-    """Detect, follow and smooth faces in a stream of frames."""
+    """Detect, confirm, follow and smooth faces in a stream of frames."""
 
     def __init__(self, detector: FaceDetector, model: KeypointPredictor, config: TrackerConfig | None = None):
         self.detector = detector
         self.model = model
         self.config = config or TrackerConfig()
         self._tracks: list[_Track] = []
+        # Detections that passed the face score on the last detector run, with how many runs in a row.
+        self._candidates: list[tuple[Keypoints, int]] = []
         self._next_id = 1
         self._frame_index = 0
-        self._idle_step = 0
         self.last_times = TrackerTimes()
-        # The model's own window scan needs its face score and raw crops (a KeypointModel of a
-        # heat-map model); fakes and other models only need `predict`.
-        self._scan: WindowScan | None = None
-        scannable = getattr(model, "has_confidence", False) and hasattr(model, "predict_crops")
-        if self.config.scan_windows_per_frame > 0 and scannable:
-            self._scan = WindowScan(model, windows_per_step=self.config.scan_windows_per_frame)
 
     def reset(self) -> None:
         """Forget every face (for a new source)."""
         self._tracks = []
+        self._candidates = []
         self._frame_index = 0
-        self._idle_step = 0
-        if self._scan is not None:
-            self._scan.reset()
 
     def update(self, frame: Frame, t_s: float) -> tuple[Face, ...]:
         """The faces of this frame (smoothed keypoints, stable ids), given its time in seconds."""
@@ -143,35 +149,14 @@ class FaceTracker:
             self._tracks = kept
         times.keypoints_ms = (time.perf_counter() - start) * 1000.0
 
-        index = self._frame_index
-        boxes: list[FaceBox] | None = None
-        start = time.perf_counter()
-        detect_pass = getattr(self.detector, "detect_pass", None)
-        if not self._tracks and detect_pass is not None:
-            boxes = detect_pass(frame, self._idle_step)
-            self._idle_step += 1
-        elif index % cfg.detect_every_n_frames == 0 or (
-            not self._tracks and index % cfg.idle_detect_every_n_frames == 0
-        ):
+        if not self._tracks or self._candidates or self._frame_index % cfg.detect_every_n_frames == 0:
+            start = time.perf_counter()
             boxes = self.detector.detect(frame)
-        if self._tracks:
-            self._idle_step = 0  # a face lost later is looked for with the quick pass first
-        if boxes is not None:
             times.detect_ms = (time.perf_counter() - start) * 1000.0
             times.detected = True
             start = time.perf_counter()
             self._match_detections(frame, boxes)
             times.keypoints_ms += (time.perf_counter() - start) * 1000.0
-
-        if self._scan is not None:
-            if self._tracks:
-                self._scan.reset()
-            else:
-                start = time.perf_counter()
-                found = self._scan.step(frame)
-                if found is not None:
-                    self._start_track(found)
-                times.detect_ms += (time.perf_counter() - start) * 1000.0
 
         start = time.perf_counter()
         self._drop_duplicates()
@@ -201,35 +186,41 @@ class FaceTracker:
         self._next_id += 1
 
     def _match_detections(self, frame: Frame, boxes: list[FaceBox]) -> None:
+        """Match the detector's boxes to tracks; confirm the others as new faces (:class:`TrackerConfig`)."""
         cfg = self.config
         calibration = self.model.calibration
+        tracked = [region_from_keypoints(tr.raw.xy_px).bounding_box() for tr in self._tracks]
         matched: set[int] = set()
-        for box in boxes:
+        candidates: list[tuple[Keypoints, int]] = []
+        for box in sorted(boxes, key=lambda b: -b.w * b.h):  # a face before the faces inside it
             det_box = region_from_box(box, calibration).bounding_box()
-            overlaps = [
-                (det_box.iou(region_from_keypoints(tr.raw.xy_px).bounding_box()), k)
-                for k, tr in enumerate(self._tracks)
-            ]
-            best_iou, best_k = max(overlaps, default=(0.0, -1))
+            best_iou, best_k = max(((det_box.iou(t), k) for k, t in enumerate(tracked)), default=(0.0, -1))
             if best_iou >= cfg.new_face_iou:
                 matched.add(best_k)
                 continue
-            if len(self._tracks) >= cfg.max_faces:
+            if any(_inside_share(box, t) >= cfg.inside_fraction for t in tracked):
+                continue  # a face within a followed face is part of it
+            full = len(self._tracks) + len(candidates) >= cfg.max_faces
+            if full or box.score < cfg.new_face_detector_score:
                 continue
             keypoints = self.model.predict_from_box(frame, box, refine_passes=1)
             if keypoints.confidence < cfg.new_face_confidence:
                 continue  # a detector false alarm: the model sees no face there
-            self._start_track(keypoints)
-            matched.add(len(self._tracks) - 1)
-        if getattr(self.model, "has_confidence", False):
+            found = box_from_points(keypoints.xy_px)
+            runs = 1 + max(
+                (n for c, n in self._candidates if box_from_points(c.xy_px).iou(found) >= 0.3), default=0
+            )
+            if runs >= cfg.confirm_detections:
+                self._start_track(keypoints)
+                matched.add(len(self._tracks) - 1)
+                tracked.append(region_from_keypoints(keypoints.xy_px).bounding_box())
+            else:
+                candidates.append((keypoints, runs))
+        self._candidates = candidates
+        if self.model.has_confidence:
             return  # the model's face score already drops tracks that lost their face
-        confirm = getattr(self.detector, "contains_face", None)
         survivors = []
         for k, track in enumerate(self._tracks):
-            if k not in matched and confirm is not None:
-                region = region_from_keypoints(track.raw.xy_px).bounding_box()
-                if confirm(frame, region):
-                    matched.add(k)
             track.detector_misses = 0 if k in matched else track.detector_misses + 1
             if track.detector_misses < cfg.max_detector_misses:
                 survivors.append(track)
@@ -258,3 +249,11 @@ def _follow_region(
     )
     steady = 0.6 < ratio < 1.6 and shift < 0.35 * region.size_px and new.size_px > 12
     return new if steady and inside and keypoints.confidence >= min_confidence else None
+
+
+def _inside_share(box: FaceBox, outer: FaceBox) -> float:
+    """The share of ``box``'s area that lies inside ``outer``."""
+    ax0, ay0, ax1, ay1 = box.xyxy
+    bx0, by0, bx1, by1 = outer.xyxy
+    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+    return inter / (box.w * box.h)

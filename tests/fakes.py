@@ -21,6 +21,8 @@ class ScriptedScene:
 class FakeDetector:
     """Reports a box around each true face (unless ``blind``) and each of ``false_alarms``."""
 
+    name = "fake"
+
     def __init__(self, scene: ScriptedScene) -> None:
         self.scene = scene
         self.calls = 0

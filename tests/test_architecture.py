@@ -113,8 +113,8 @@ def test_running_the_shipped_model_does_not_load_tensorflow() -> None:
         import numpy as np
         from snowcam.keypoints import KeypointModel, default_model_path
         model = KeypointModel(default_model_path())
-        points = model.predict_crops(np.zeros((2, 96, 96), np.uint8))
-        assert points.shape[0] == 2
+        points, scores = model.predict_crops(np.zeros((2, 96, 96), np.uint8))
+        assert points.shape[0] == scores.shape[0] == 2
         heavy = ("tensorflow", "keras", "PyQt6")
         print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in heavy)))
         """

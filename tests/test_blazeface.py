@@ -95,15 +95,15 @@ def test_finds_the_demo_clips_astronaut_where_the_clip_put_her(detector: BlazeFa
             corners = apply_affine(corners0, affine)
             found = detector.detections(frame)
             assert len(found) == 1, f"frame {index}: {len(found)} faces"
-            det, factor, pad_x, pad_y = found[0]
+            det = found[0]
             assert det.score > 0.75
-            box = det.box_xyxy * factor - [pad_x, pad_y, pad_x, pad_y]
+            box = det.box_xyxy
             box_centre = (box[:2] + box[2:]) / 2
             assert np.linalg.norm(box_centre - centre) < 0.15 * w * scale
             assert 0.7 < (box[2] - box[0]) / (w * scale) < 1.3
             # Keypoints 0 and 1 are the eye centres (the subject's right, on the image left, first),
             # between the outer eye corners along the eye line.
-            eyes = det.keypoints_xy[:2] * factor - [pad_x, pad_y]
+            eyes = det.keypoints_xy[:2]
             eye_line = corners[1] - corners[0]
             along = (eyes - corners[0]) @ eye_line / (eye_line @ eye_line)
             assert 0.05 < along[0] < 0.4 and 0.6 < along[1] < 0.95

@@ -111,6 +111,7 @@ def test_eval_json_in_process_and_as_a_command(
     assert np.mean(list(summary["per_point_nme_k15"].values())) == pytest.approx(summary["nme_k15"], rel=1e-6)
     assert 0 < summary["ms_per_face"] < 1000
     assert summary["boxes"] == "truth" and summary["model"] == str(model_path)
+    assert summary["detector"] is None
 
     proc = subprocess.run(
         [
@@ -171,6 +172,10 @@ def test_no_face_found_gives_valid_json_with_nulls(
     assert summary["no_face_rate"] == 1.0 and summary["failure_rate"] == 1.0
     assert summary["nme_68"] is None and summary["ms_per_face"] is None
     assert summary["per_point_nme_k15"] == {}
+    assert summary["detector"] == "blazeface"
+    code, out, err = _eval(capsys, "--data", root, "--json", "--model", model_path, "--detector", "haar")
+    assert code == 0, err
+    assert _strict_json(out)["detector"] == "haar" and _strict_json(out)["no_face_rate"] == 1.0
 
 
 @needs_model

@@ -30,8 +30,10 @@ class _HabitModel:
         face = template_points((47.5, 40.0), 40.0)  # mirror-symmetric about the crop's centre
         self.points = (face + np.float32([habit_crop_px, 0.0])).astype(np.float32)
 
-    def predict_crops(self, crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        return np.repeat(self.points[None], len(crops), axis=0)
+    def predict_crops(
+        self, crops: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        return np.repeat(self.points[None], len(crops), axis=0), np.ones(len(crops), np.float32)
 
 
 def _faces(eye_distances_px: list[float]) -> LandmarkSet:
@@ -60,11 +62,7 @@ def test_flip_average_of_a_model_with_the_habit_is_its_single_prediction() -> No
     habit = _HabitModel(0.8)
     model = KeypointModel(SHIPPED)
 
-    def predict_crops(crops: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        model.last_confidence = np.ones(len(crops), np.float32)
-        return habit.predict_crops(crops)
-
-    model.predict_crops = predict_crops  # type: ignore[method-assign]
+    model.predict_crops = habit.predict_crops  # type: ignore[method-assign]
     frame = np.full((300, 400, 3), 128, np.uint8)
     region = CropRegion(200.0, 150.0, 120.0, 0.0)
     single = model.predict_points(frame, [region])[0]

@@ -1,4 +1,5 @@
-"""The tracker with a scripted detector and an oracle model: ids, detection schedule, drops, smoothing."""
+"""The tracker with a scripted detector and an oracle model: ids, detection schedule, confirmation, drops,
+smoothing."""
 
 from __future__ import annotations
 
@@ -119,71 +120,46 @@ def test_with_a_face_score_detector_misses_do_not_drop_a_track() -> None:
     assert tracker.update(FRAME, 40 / 30) == ()
 
 
-class _PassDetector(FakeDetector):
-    """Has an idle pass cycle, and finds the face only in its last pass (as only the turned
-    search finds a tilted head)."""
-
-    idle_passes = ("quick", "slow", "quick", "turned")
-
-    def __init__(self, scene: ScriptedScene) -> None:
-        super().__init__(scene)
-        self.frame = 0
-        self.pass_frames: list[tuple[int, int]] = []  # (frame, step)
-        self.detect_frames: list[int] = []
-
-    def detect(self, frame) -> list[FaceBox]:
-        self.detect_frames.append(self.frame)
-        return FakeDetector.detect(self, frame)
-
-    def detect_pass(self, frame, step: int) -> list[FaceBox]:
-        self.pass_frames.append((self.frame, step))
-        return FakeDetector.detect(self, frame) if step % len(self.idle_passes) == 3 else []
-
-
-def test_without_a_face_the_detector_runs_one_pass_per_frame_and_tracking_takes_over() -> None:
-    scene = ScriptedScene()
-    detector = _PassDetector(scene)
-    config = TrackerConfig(detect_every_n_frames=30, smooth=False)
-    tracker = FaceTracker(detector, OracleModel(scene, has_confidence=True), config)
-
-    def update(i: int) -> int:
-        detector.frame = i
-        return len(tracker.update(FRAME, i / 30))
-
-    assert [update(i) for i in range(6)] == [0] * 6
-    assert detector.pass_frames == [(i, i) for i in range(6)]
+def test_without_a_face_the_detector_runs_on_every_frame() -> None:
+    scene, detector, tracker = make(TrackerConfig(detect_every_n_frames=30, smooth=False))
+    for i in range(5):
+        assert tracker.update(FRAME, i / 30) == ()
+    assert detector.calls == 5
     scene.faces = [template_points((320, 240), 80)]
-    # The face appears at frame 6 (the cycle's third pass); the fourth pass finds it at frame 7,
-    # and from then on it is tracked from its keypoints: no pass, and detect() only at frame 30.
-    assert [update(i) for i in range(6, 32)] == [0] + [1] * 25
-    assert detector.pass_frames[-1] == (7, 7)
-    assert detector.detect_frames == [30]
-    scene.faces = []
-    assert update(32) == 0
-    # A face lost later is looked for from the start of the cycle.
-    assert detector.pass_frames[-1] == (32, 0)
-    assert detector.detect_frames == [30]
+    assert [len(tracker.update(FRAME, i / 30)) for i in range(5, 12)] == [1] * 7
+    assert detector.calls == 6  # then tracked from its keypoints until frame 30
 
 
-def test_reset_starts_the_idle_cycle_again() -> None:
-    scene = ScriptedScene()
-    detector = _PassDetector(scene)
-    tracker = FaceTracker(detector, OracleModel(scene, has_confidence=True), TrackerConfig(smooth=False))
-    for i in range(3):
-        tracker.update(FRAME, i / 30)
-    tracker.reset()
-    tracker.update(FRAME, 0.0)
-    assert [step for _, step in detector.pass_frames] == [0, 1, 2, 0]
+def test_with_two_confirmations_a_face_found_on_one_detector_run_only_starts_no_track() -> None:
+    """A false face the model scores as a face, for one frame at a time (a flickering scene)."""
+    scene, detector, tracker = make(TrackerConfig(smooth=False, confirm_detections=2))
+    face = template_points((320, 240), 80)
+    counts = []
+    for i in range(6):
+        scene.faces = [face] if i % 2 == 0 else []
+        counts.append(len(tracker.update(FRAME, i / 30)))
+    assert counts == [0] * 6
+    scene.faces = [face]
+    calls = detector.calls
+    assert [len(tracker.update(FRAME, i / 30)) for i in range(6, 9)] == [0, 1, 1]
+    assert detector.calls == calls + 2  # the frame after a candidate runs the detector to confirm it
 
 
-def test_a_detector_without_passes_runs_on_every_nth_idle_frame() -> None:
-    scene = ScriptedScene()
-    detector = FakeDetector(scene)
-    config = TrackerConfig(detect_every_n_frames=30, idle_detect_every_n_frames=3, smooth=False)
-    tracker = FaceTracker(detector, OracleModel(scene), config)
-    calls = []
-    for i in range(7):
-        before = detector.calls
-        tracker.update(FRAME, i / 30)
-        calls.append(detector.calls - before)
-    assert calls == [1, 0, 0, 1, 0, 0, 1]
+def test_a_detection_with_a_low_detector_score_starts_no_track() -> None:
+    scene, detector, tracker = make()
+    scene.faces = [template_points((320, 240), 80)]
+    real = detector.detect
+
+    def weak(frame):
+        return [FaceBox(b.x, b.y, b.w, b.h, score=0.6) for b in real(frame)]
+
+    detector.detect = weak  # type: ignore[method-assign]
+    assert all(tracker.update(FRAME, i / 30) == () for i in range(3))
+    detector.detect = real  # type: ignore[method-assign]
+    assert len(tracker.update(FRAME, 3 / 30)) == 1
+
+
+def test_max_faces_caps_the_tracks() -> None:
+    scene, _, tracker = make(TrackerConfig(smooth=False, max_faces=2))
+    scene.faces = [template_points((100 + 150 * k, 240), 50) for k in range(4)]
+    assert [len(tracker.update(FRAME, i / 30)) for i in range(3)] == [2, 2, 2]

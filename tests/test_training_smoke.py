@@ -142,7 +142,7 @@ def test_litert_matches_keras(run: SmokeRun) -> None:
     ]
     crops = np.stack([*faces, *extremes]).astype(np.uint8)
     lite = KeypointModel(run.out.with_suffix(".tflite"))
-    lite_units = lite.predict_crops(crops) / 96.0
+    lite_units = lite.predict_crops(crops)[0] / 96.0
     reference = keras.models.load_model(run.out.with_suffix(".keras"), compile=False)
     keras_units = np.asarray(reference.predict(crops.astype(np.float32)[..., None], verbose=0)).reshape(
         -1, 68, 2
@@ -152,7 +152,7 @@ def test_litert_matches_keras(run: SmokeRun) -> None:
     assert np.ptp(keras_units, axis=0).max() > 1e-3
     assert np.abs(lite_units - keras_units).max() < 1e-4
     # One crop at a time (the interpreter is resized between batch sizes) gives the same numbers.
-    np.testing.assert_allclose(lite.predict_crops(crops[2:3]) / 96.0, lite_units[2:3], atol=1e-5)
+    np.testing.assert_allclose(lite.predict_crops(crops[2:3])[0] / 96.0, lite_units[2:3], atol=1e-5)
 
 
 @pytest.mark.parametrize("arch", ["seed-cnn", "seed-mlp"])
@@ -256,7 +256,8 @@ def test_heatmap_model_exports_points_and_face_score_that_match_keras(tmp_path: 
     crops = np.stack([crop_face(image, region_from_keypoints(points))[0] for image, points in pairs])
     lite = KeypointModel(out.with_suffix(".tflite"))
     assert lite.has_confidence
-    lite_points = lite.predict_crops(crops) / 96.0
+    lite_points, lite_scores = lite.predict_crops(crops)
+    lite_points = lite_points / 96.0
     reference = load_keras_model(str(out.with_suffix(".keras")))
     assert isinstance(reference, keras.Model)
     result = reference.predict(crops.astype(np.float32)[..., None], verbose=0)
@@ -264,8 +265,8 @@ def test_heatmap_model_exports_points_and_face_score_that_match_keras(tmp_path: 
     logits = result["heatmap"][..., :68].reshape(len(crops), -1, 68)
     prob = np.exp(logits - logits.max(axis=1, keepdims=True))
     prob /= prob.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(lite.last_confidence, prob.max(axis=1).mean(axis=1), atol=1e-5)
-    assert np.all((lite.last_confidence > 1 / 144) & (lite.last_confidence <= 1))
+    np.testing.assert_allclose(lite_scores, prob.max(axis=1).mean(axis=1), atol=1e-5)
+    assert np.all((lite_scores > 1 / 144) & (lite_scores <= 1))
 
 
 def _one_face_source(gray: np.ndarray):

@@ -664,7 +664,7 @@ def model_card(
             "longer side, optionally rotated by the eye-line roll; resampled bilinearly to 96×96 grey",
             "region_scale": REGION_SCALE,
             "detector": "OpenCV Haar frontalface_default (alt2 and profile fallbacks), HaarFaceDetector; "
-            "training boxes from detect(), snowcam eval from detect_thorough()",
+            "training boxes from detect(); BlazeFace's boxes are mapped to the cascade's (snowcam.blazeface)",
             "detector_calibration": calibration.to_dict(),
         },
         "training": {

@@ -1,0 +1,133 @@
+"""Which detections become tracks, with the real detector and model: the demo clip's astronaut as the
+face, scikit-image's face-free samples (scripts/make_facefree_clip.py) as the empty room."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from snowcam.blazeface import BlazeFaceDetector
+from snowcam.keypoints import KeypointModel
+from snowcam.sources import VideoFileSource
+from snowcam.tracking import FaceTracker, TrackerConfig
+from snowcam.types import Face
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "models" / "keypoints.tflite"
+pytestmark = pytest.mark.skipif(not SHIPPED.is_file(), reason="no shipped model")
+CONFIG = TrackerConfig(smooth=False)
+
+
+@pytest.fixture(scope="module")
+def detector() -> BlazeFaceDetector:
+    return BlazeFaceDetector()
+
+
+@pytest.fixture(scope="module")
+def model() -> KeypointModel:
+    return KeypointModel(SHIPPED)
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> npt.NDArray[np.uint8]:
+    """Frame 0 of the demo clip: her face (Haar-like box about 130 px) near the centre of 640×480."""
+    with VideoFileSource(REPO / "assets" / "demo.mp4") as source:
+        item = source.read()
+    assert item is not None
+    return item[1]
+
+
+def run(tracker: FaceTracker, frames: list[npt.NDArray[np.uint8]]) -> list[tuple[Face, ...]]:
+    return [tracker.update(frame, k / 30) for k, frame in enumerate(frames)]
+
+
+def face_free_views(n: int) -> list[npt.NDArray[np.uint8]]:
+    """``n`` 640×480 views of scripts/make_facefree_clip.py's mosaic, each zoomed (0.4–2.5), turned
+    (±30°) and moved at random (seeded), mirrored past the mosaic's edges."""
+    pytest.importorskip("skimage.data")
+    path = REPO / "scripts" / "make_facefree_clip.py"
+    spec = importlib.util.spec_from_file_location("make_facefree_clip", path)
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    canvas = script.mosaic()
+    rng = np.random.default_rng(1)
+    views = []
+    for _ in range(n):
+        zoom, angle = rng.uniform(0.4, 2.5), rng.uniform(-30, 30)
+        cx, cy = rng.uniform(0, canvas.shape[1]), rng.uniform(0, canvas.shape[0])
+        turn = cv2.getRotationMatrix2D((cx, cy), angle, zoom)
+        turn[:, 2] += [320 - cx, 240 - cy]
+        views.append(cv2.warpAffine(canvas, turn, (640, 480), borderMode=cv2.BORDER_REFLECT))
+    return views
+
+
+def test_face_free_views_that_fool_the_detector_start_no_track(
+    detector: BlazeFaceDetector, model: KeypointModel
+) -> None:
+    """Some views fool BlazeFace (score ≥ 0.5) and some of those the keypoint model too (face score
+    ≥ 0.17): a mirrored border draws symmetric, face-like patterns. None may start a track."""
+    views = face_free_views(300)
+    fooled = [
+        (box.score, model.predict_from_box(view, box).confidence)
+        for view in views
+        for box in detector.detect(view)
+    ]
+    assert len(fooled) >= 10
+    assert any(face >= CONFIG.new_face_confidence for _, face in fooled)
+    assert all(faces == () for faces in run(FaceTracker(detector, model, CONFIG), views))
+    # The detector's score is what keeps them out: without it, ghosts.
+    lax = dataclasses.replace(CONFIG, new_face_detector_score=0.5)
+    assert any(run(FaceTracker(detector, model, lax), views))
+
+
+@pytest.mark.parametrize("corner_xy", [(245, 40), (130, 200), (400, 220), (250, 300)])
+def test_a_small_face_inside_a_tracked_face_is_ignored(
+    detector: BlazeFaceDetector,
+    model: KeypointModel,
+    astronaut: npt.NDArray[np.uint8],
+    corner_xy: tuple[int, int],
+) -> None:
+    """A close-up of the astronaut with a 150 px copy of her head pasted on her forehead, cheeks or
+    chin: BlazeFace finds both faces."""
+    cx, cy = 320.0, 235.0
+    close = cv2.warpAffine(
+        astronaut, np.array([[2.6, 0, 320 - 2.6 * cx], [0, 2.6, 240 - 2.6 * cy]]), (640, 480),
+        borderMode=cv2.BORDER_REPLICATE,
+    )  # fmt: skip
+    small = cv2.resize(astronaut[135:335, 220:420], (150, 150), interpolation=cv2.INTER_AREA)
+    x, y = corner_xy
+    ghosted = close.copy()
+    ghosted[y : y + 150, x : x + 150] = small
+    assert len([b for b in detector.detect(ghosted) if b.score >= CONFIG.new_face_detector_score]) == 2
+    config = dataclasses.replace(CONFIG, detect_every_n_frames=2)
+    frames = [close, close, ghosted, ghosted, ghosted]
+    assert [len(f) for f in run(FaceTracker(detector, model, config), frames)] == [1] * 5
+    assert [len(f) for f in run(FaceTracker(detector, model, config), [ghosted] * 3)] == [1] * 3
+    # Without the rule the small face gets a track of its own.
+    loose = dataclasses.replace(config, inside_fraction=1.01)
+    assert [len(f) for f in run(FaceTracker(detector, model, loose), frames)] == [1, 1, 2, 2, 2]
+
+
+def test_two_real_faces_keep_two_tracks(
+    detector: BlazeFaceDetector, model: KeypointModel, astronaut: npt.NDArray[np.uint8]
+) -> None:
+    half = astronaut[:, 160:480]  # her face in the middle of a 320×480 half
+    frames = []
+    for k in range(6):  # the two drift apart by 2 px a frame
+        pair = np.hstack([np.roll(half, -k, axis=1), np.roll(half, k, axis=1)])
+        frames.append(np.ascontiguousarray(pair))
+    results = run(FaceTracker(detector, model, CONFIG), frames)
+    assert all(len(faces) == 2 for faces in results)
+    for faces in results:
+        by_id = {f.track_id: f.box.center_xy[0] for f in faces}
+        assert sorted(by_id) == [1, 2]
+        assert (by_id[1] < 320) != (by_id[2] < 320)  # one on each side, each keeping its side
+    sides = {f.track_id: f.box.center_xy[0] < 320 for f in results[0]}
+    assert all(sides == {f.track_id: f.box.center_xy[0] < 320 for f in faces} for faces in results)
