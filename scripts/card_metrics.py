@@ -13,21 +13,20 @@ offset (``snowcam.evaluate.mirror_offsets_px``, median over the same faces) goes
 from __future__ import annotations
 
 import datetime
-import json
 import sys
 from pathlib import Path
 
 from snowcam.datasets import load_faces68_folder, split_by_identity
 from snowcam.detection import DETECTORS, still_image_detector
 from snowcam.evaluate import evaluate, mirror_offset_card_entry
-from snowcam.keypoints import KeypointModel
+from snowcam.keypoints import KeypointModel, ModelCard
 
 
 def main(argv: list[str]) -> int:
     model_path = Path(argv[0] if argv else "models/keypoints.tflite")
     card_path = model_path.with_suffix(".json")
     model = KeypointModel(model_path)
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card = model.card.to_dict()
     config = card["training"]["config"]
     detector = still_image_detector(DETECTORS[0])
     metrics: dict[str, dict] = {}
@@ -62,7 +61,7 @@ def main(argv: list[str]) -> int:
         "detector": detector.name,
     }
     card.pop("metrics_at_training", None)
-    card_path.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    ModelCard.from_dict(card, str(card_path)).save(card_path)
     print(f"wrote the metrics into {card_path}")
     return 0
 

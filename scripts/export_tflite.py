@@ -8,10 +8,10 @@ exported outputs. ``snowcam train`` does the same export at the end of training.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
+from snowcam.keypoints import ModelCard
 from snowcam.training.model import load_keras_model
 from snowcam.training.train import describe_outputs, export_tflite
 
@@ -26,9 +26,9 @@ def main(argv: list[str]) -> int:
     export_tflite(model, tflite_path)
     card_path = keras_path.with_suffix(".json")
     if card_path.is_file():
-        card = json.loads(card_path.read_text())
+        card = ModelCard.load(card_path).to_dict()
         card["output"].update(describe_outputs(model))
-        card_path.write_text(json.dumps(card, indent=2) + "\n")
+        ModelCard.from_dict(card, str(card_path)).save(card_path)
     print(f"wrote {tflite_path} ({tflite_path.stat().st_size / 1e6:.2f} MB)")
     return 0
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from snowcam.sinks import VideoRecorder
+from snowcam.files import write_text_atomic
+from snowcam.video_writer import VideoWriter
 
 Affine = npt.NDArray[np.float64]  # 2×3
 
@@ -231,17 +231,15 @@ def main(argv: list[str] | None = None) -> None:
     affines = frame_affines()
 
     video_path = out_dir / "demo.mp4"
-    with VideoRecorder(video_path, FPS, (WIDTH, HEIGHT), fourccs=("mp4v",)) as rec:
+    with VideoWriter(video_path, FPS, (WIDTH, HEIGHT)) as writer:
         for a in affines:
-            rec.write(render(portrait, mask, compose(a, to0)))
+            writer.write(render(portrait, mask, compose(a, to0)))
     n = count_readable_frames(video_path)
     if n != N_FRAMES:
         raise SystemExit(f"{video_path} reads back {n} frames, expected {N_FRAMES}")
 
     json_path = out_dir / "demo.json"
-    tmp = json_path.with_name(f".{json_path.name}.tmp")
-    tmp.write_text(to_json(metadata(affines)), encoding="utf-8")
-    os.replace(tmp, json_path)
+    write_text_atomic(json_path, to_json(metadata(affines)))
     size_kb = video_path.stat().st_size / 1024
     print(f"wrote {video_path} ({size_kb:.0f} KiB, {N_FRAMES} frames) and {json_path}")
 

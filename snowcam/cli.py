@@ -7,16 +7,14 @@ Heavy imports (Qt, TensorFlow) happen inside the subcommand that needs them, so
 from __future__ import annotations
 
 import argparse
-import json
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_USAGE = 2
+from snowcam.errors import EXIT_USAGE, UserError, positive_int
 
-
-class UserError(Exception):
-    """A problem the user can fix (bad path, bad file); printed without a traceback, exit code 2."""
+__all__ = ["EXIT_USAGE", "UserError", "build_parser", "main"]
 
 
 def _non_negative_int(text: str) -> int:
@@ -93,8 +91,10 @@ def _add_eval(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     p.add_argument("--json", action="store_true", help="print one JSON object to stdout")
-    p.add_argument("--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png")
-    p.add_argument("--limit", type=int, default=None, help="only the first N images")
+    p.add_argument(
+        "--report", default=None, metavar="OUT_DIR", help="write ced.png, worst.png, typical.png (folder)"
+    )
+    p.add_argument("--limit", type=positive_int, default=None, help="only the first N images (N ≥ 1)")
     p.add_argument(
         "--split",
         choices=("all", "validation", "train"),
@@ -167,15 +167,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _split_like_training(data, card: dict, split: str, folder: str):
+def _split_like_training(data, card, split: str, folder: str):
     """The part of a data set that the model's training run held out (or trained on)."""
     from snowcam.datasets import split_by_identity
 
-    try:
-        config = card["training"]["config"]
-        seed, fraction = int(config["seed"]), float(config["val_fraction"])
-    except (KeyError, TypeError, ValueError):
-        raise UserError("--split needs a model card with training.config (seed, val_fraction)") from None
+    recipe = card.training_split()
+    if recipe is None:
+        raise UserError("--split needs a model card with training.config (seed, val_fraction)")
+    seed, fraction = recipe
     train_idx, val_idx = split_by_identity(data.identities, fraction, seed)
     chosen = val_idx if split == "validation" else train_idx
     if len(chosen) == 0:
@@ -183,22 +182,46 @@ def _split_like_training(data, card: dict, split: str, folder: str):
     return data.subset(chosen)
 
 
+def _check_report_folder(folder: Path) -> None:
+    """``--report`` must be a writable folder (created when missing); checked before the evaluation."""
+    import os
+
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"--report {folder}: is a file; name a folder for ced.png, worst.png, typical.png")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"--report {folder}: cannot create the folder ({exc.strerror or exc})") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--report {folder}: the folder is not writable; choose another place")
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from snowcam.datasets import DataError, load_faces68_folder
     from snowcam.detection import still_image_detector
     from snowcam.evaluate import evaluate, write_report
     from snowcam.keypoints import KeypointModel, ModelError, default_model_path
 
+    if args.report:
+        _check_report_folder(Path(args.report))
     try:
         data = load_faces68_folder(args.data, color=True, limit=args.limit)
     except DataError as exc:
         raise UserError(str(exc)) from None
+    incomplete = [f for f, pts in zip(data.files, data.points, strict=True) if not np.isfinite(pts).all()]
+    if incomplete:
+        raise UserError(
+            f"{Path(args.data) / 'landmarks.csv'}: {incomplete[0]} has empty coordinates "
+            f"({len(incomplete)} image(s) in all); snowcam eval needs all 68 points of every face"
+        )
     try:
         model = KeypointModel(args.model or default_model_path(), flip_average=args.flip_average)
     except ModelError as exc:
         raise UserError(str(exc)) from None
     if args.split != "all":
-        data = _split_like_training(data, model.card.raw, args.split, args.data)
+        data = _split_like_training(data, model.card, args.split, args.data)
     try:
         detector = still_image_detector(args.detector) if args.boxes == "detector" else None
     except ModelError as exc:
@@ -209,9 +232,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     summary.update({"data": str(args.data), "boxes": args.boxes, "model": str(model.path)})
     summary["detector"] = detector.name if detector is not None else None
     if args.report:
-        summary["report"] = [str(p) for p in write_report(result, data, args.report)]
+        from snowcam.sinks import SinkError
+
+        try:
+            summary["report"] = [str(p) for p in write_report(result, data, args.report)]
+        except SinkError as exc:
+            raise UserError(str(exc)) from None
     if args.json:
-        print(json.dumps(summary, indent=2))
+        from snowcam.files import strict_json
+
+        print(strict_json(summary, indent=2))
     else:
         boxes = f"{args.boxes} boxes" + (f" ({detector.name})" if detector is not None else "")
         print(f"{summary['n_images']} images from {args.data}, {boxes}, model {model.path}")
@@ -227,10 +257,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"train": cmd_train, "eval": cmd_eval}
+    if args.command == "render":
+        # SIGTERM unwinds like Ctrl-C, so the partial output is removed instead of left behind.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if args.command is None:
             from snowcam.ui.app import run_app
@@ -242,6 +279,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"snowcam {args.command or ''}: error: {exc}".replace("  ", " "), file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        # Ctrl+C: whatever was being written has been removed on the way out.
+        print(f"snowcam {args.command or ''}: interrupted".replace("  ", " "), file=sys.stderr)
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

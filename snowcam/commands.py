@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
+import contextlib
 import statistics
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from snowcam.cli import UserError
+from snowcam.errors import EXIT_DAMAGED_INPUT, UserError, check_output_file, positive_int
+from snowcam.files import atomic_write, strict_json
+from snowcam.sinks import SinkError, explain_os_error
 from snowcam.types import FrameResult
 
 if TYPE_CHECKING:
@@ -24,14 +24,22 @@ if TYPE_CHECKING:
 
 def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     """Register the ``render`` and ``bench`` subcommands on the main parser."""
-    render = sub.add_parser("render", help="replay a video through the pipeline and write the filtered mp4")
-    render.add_argument("input", help="a video file OpenCV can read")
-    render.add_argument("-o", "--output", required=True, help="the mp4 to write")
+    render = sub.add_parser(
+        "render",
+        help="replay a video through the pipeline and write the filtered mp4",
+        epilog="exit codes: 0 done; 2 a problem to fix (bad argument, unreadable input, full disk...; "
+        "nothing is written); 3 the input ended before its declared frame count (damaged or cut short: "
+        "the output holds what could be read); 130/143 stopped by Ctrl+C/SIGTERM (partial output removed)",
+    )
+    render.add_argument("input", help="a video file OpenCV can read (its sound is carried over)")
+    render.add_argument(
+        "-o", "--output", required=True, help="the mp4 to write (H.264, AAC sound; never the input)"
+    )
     render.add_argument("--filter", action="append", default=[], help="a filter name; repeat to stack them")
     render.add_argument(
         "--stats", default=None, help="write per-frame faces, keypoints and stage times (JSON)"
     )
-    render.add_argument("--max-frames", type=int, default=None)
+    render.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames (N ≥ 1)")
     render.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     add_detector_option(render)
     render.set_defaults(handler=cmd_render)
@@ -43,7 +51,7 @@ def add_pipeline_commands(sub: argparse._SubParsersAction) -> None:
     bench.add_argument(
         "--filter", action="append", default=None, help="filters to time (default: big-eyes, glasses)"
     )
-    bench.add_argument("--max-frames", type=int, default=None)
+    bench.add_argument("--max-frames", type=positive_int, default=None, help="stop after N frames (N ≥ 1)")
     bench.add_argument("--model", default=None)
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument(
@@ -108,7 +116,7 @@ def cmd_filters(args: argparse.Namespace) -> int:
         for info in (FILTERS[n] for n in filter_names())
     ]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(strict_json(rows, indent=2, ensure_ascii=False))
     else:
         width = max(len(r["name"]) for r in rows)
         for r in rows:
@@ -137,70 +145,158 @@ def face_record(result: FrameResult) -> dict[str, Any]:
     }
 
 
+def _sink_user_error(exc: SinkError) -> UserError:
+    return UserError(f"disk full: {exc}" if exc.disk_full else str(exc))
+
+
+def damaged_input_note(
+    decoded: int, declared: int | None, max_frames: int | None, *, exact: bool = True
+) -> str | None:
+    """The sentence for an input that ended before the frames its container declares, else ``None``.
+
+    ``exact`` says ``declared`` is the container's own count; otherwise it is an estimate from
+    the duration (Matroska, WebM...), and only a shortfall of more than 1 % (at least 2 frames)
+    counts, so a healthy file is never called damaged for a rounding.
+    """
+    if declared is None:
+        return None
+    expected = declared if max_frames is None else min(declared, max_frames)
+    slack = 0 if exact else max(2, round(0.01 * declared))
+    if decoded + slack >= expected:
+        return None
+    about = "" if exact else "about "
+    return f"decoded {decoded} of {about}{declared} frames: the file is damaged or cut short"
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from snowcam.pipeline import run
-    from snowcam.sinks import SinkError, VideoRecorder
-    from snowcam.sources import SourceError, VideoFileSource
+    from snowcam.sources import FileAudio, SourceError, VideoFileSource, declared_frame_count
+    from snowcam.video_writer import VideoWriter, discard_stale_leftover
 
-    output = Path(args.output)
+    output, input_path = Path(args.output), Path(args.input)
     if output.suffix.lower() != ".mp4":
         raise UserError(f"{output}: the output must be an .mp4 file")
-    if not output.parent.exists() or not os.access(output.parent, os.W_OK):
-        raise UserError(f"{output}: cannot write there (the folder does not exist or is read-only)")
+    check_output_file(output, "-o", {"the input": input_path})
+    stats_path = Path(args.stats) if args.stats else None
+    if stats_path is not None:
+        check_output_file(stats_path, "--stats", {"the input": input_path, "the -o output": output})
     pipeline = _build(args.model, args.filter, args.detector)
+    if discard_stale_leftover(output):
+        print(f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr)
     try:
-        source = VideoFileSource(args.input)
+        source = VideoFileSource(input_path)
     except SourceError as exc:
         raise UserError(str(exc)) from None
-    frames: list[dict[str, Any]] = []
-    n = 0
+    n = with_face = 0
     with source:
         info = source.info
+        audio = FileAudio.open(input_path)
+        feed = _AudioFeed(audio)
+        stats: StatsWriter | None = None
+        writer: VideoWriter | None = None
         try:
-            recorder = VideoRecorder(output, info.fps, (info.width, info.height))
-        except SinkError as exc:
-            raise UserError(str(exc)) from None
-        try:
+            if stats_path is not None:
+                stats = StatsWriter(stats_path, input_path, info)
+            writer = VideoWriter(
+                output, info.fps, (info.width, info.height), audio=audio.format if audio else None
+            )
             for result in run(source, pipeline):
-                recorder.write(result.output)
-                if args.stats:
-                    frames.append(face_record(result))
+                writer.write(result.output, result.t_s)
+                feed.until(writer, result.t_s + 1.0 / info.fps)
+                if stats is not None:
+                    stats.add(face_record(result))
+                with_face += bool(result.faces)
                 n += 1
                 if args.max_frames is not None and n >= args.max_frames:
                     break
-        except (SourceError, SinkError) as exc:
-            recorder.abort()
-            raise UserError(str(exc)) from None
-        except BaseException:
-            recorder.abort()
+            if n == 0:
+                raise UserError(f"{args.input}: no frame could be read")
+            declared = declared_frame_count(input_path)
+            note = damaged_input_note(
+                n, declared or info.frame_count, args.max_frames, exact=declared is not None
+            )
+            if stats is not None:
+                stats.finish(decoded_frames=n, declared_frames=declared or info.frame_count, damaged=note)
+            saved = writer.close()
+            if stats is not None:
+                stats.commit()
+        except BaseException as exc:
+            # Nothing half-written stays: the output and the stats keep their older files, if any.
+            if writer is not None:
+                writer.abort()
+            if stats is not None:
+                stats.abort()
+            if isinstance(exc, SinkError):
+                raise _sink_user_error(exc) from None
+            if isinstance(exc, OSError):  # the video writer raises SinkError: this is the stats file
+                raise _sink_user_error(explain_os_error(exc, "write", stats_path or output)) from None
+            if isinstance(exc, SourceError):
+                raise UserError(str(exc)) from None
             raise
-        if n == 0:
-            recorder.abort()
-            raise UserError(f"{args.input}: no frame could be read")
-        recorder.close()
-    if args.stats:
-        stats = {
-            "input": str(args.input),
-            "fps": info.fps,
-            "size": [info.width, info.height],
-            "frames": frames,
-        }
-        _write_json_atomic(Path(args.stats), stats)
-    with_face = sum(1 for f in frames if f["faces"]) if frames else None
-    detail = f", a face in {with_face}/{n} frames" if with_face is not None else ""
-    print(f"wrote {output}: {n} frames{detail}")
+    detail = f", a face in {with_face}/{n} frames" if stats_path is not None else ""
+    sound = ", with sound" if audio is not None else ""
+    print(f"wrote {saved.path}: {n} frames ({saved.duration_s:.2f} s){sound}{detail}")
+    if note is not None:
+        print(
+            f"snowcam render: warning: {args.input}: {note}; the output holds what could be read",
+            file=sys.stderr,
+        )
+        return EXIT_DAMAGED_INPUT
     return 0
 
 
-def _write_json_atomic(path: Path, data: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class _AudioFeed:
+    """The input's sound, handed to the writer up to a time so that both tracks reach the disk together."""
+
+    def __init__(self, audio: Any) -> None:
+        self._chunks = audio.chunks() if audio is not None else iter(())
+        self._pending: tuple[Any, float] | None = None
+
+    def until(self, writer: Any, t_s: float) -> None:
+        """Write every chunk that starts before ``t_s`` seconds."""
+        while True:
+            if self._pending is None:
+                self._pending = next(self._chunks, None)
+                if self._pending is None:
+                    return
+            if self._pending[1] >= t_s:
+                return
+            writer.write_audio(*self._pending)
+            self._pending = None
+
+
+class StatsWriter:
+    """``render --stats``: the JSON document written frame by frame to disk, so memory stays flat.
+
+    The document is ``{"input", "fps", "size", "frames": [...], "decoded_frames",
+    "declared_frames", "damaged"}``, written through :func:`snowcam.files.atomic_write`:
+    :meth:`finish` completes and flushes it, :meth:`commit` puts it in place (fsync, rename),
+    :meth:`abort` removes it; until then ``path`` is untouched.
+    """
+
+    def __init__(self, path: Path, input_path: Path, info: Any) -> None:
+        self.path = path
+        self._context = atomic_write(path, "w")
+        self._file = self._context.__enter__()
+        head = strict_json({"input": str(input_path), "fps": info.fps, "size": [info.width, info.height]})
+        self._file.write(head[:-1] + ', "frames": [\n')
+        self._count = 0
+
+    def add(self, record: dict[str, Any]) -> None:
+        self._file.write(("" if self._count == 0 else ",\n") + strict_json(record))
+        self._count += 1
+
+    def finish(self, **tail: Any) -> None:
+        self._file.write("\n], " + strict_json(tail)[1:] + "\n")
+        self._file.flush()
+
+    def commit(self) -> None:
+        self._context.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        cancelled = RuntimeError("render stopped")
+        with contextlib.suppress(RuntimeError, OSError):
+            self._context.__exit__(RuntimeError, cancelled, None)
 
 
 def default_bench_filters() -> list[str]:
@@ -245,7 +341,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         report["median_ms"].update(time_all_filters(samples))
         report["all_filters_frames"] = len(samples)
     if args.json:
-        print(json.dumps(report, indent=2, allow_nan=False))
+        print(strict_json(report, indent=2))
     else:
         print(
             f"{report['frames']} frames of {path} ({info.width}×{info.height}), faces in "

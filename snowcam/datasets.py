@@ -62,6 +62,31 @@ class LandmarkSet:
         )
 
 
+def _coordinates(values: Sequence[str], where: str) -> npt.NDArray[np.float32]:
+    """Coordinates from CSV fields: an empty field is a missing point (NaN); anything else must be
+    a finite number (``inf``, ``nan`` or ``1e309`` are errors, not missing points)."""
+    out = np.empty(len(values), np.float32)
+    for i, text in enumerate(values):
+        if not text.strip():
+            out[i] = np.nan
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            raise DataError(f"{where}: non-numeric coordinate {text.strip()[:20]!r}") from None
+        if not np.isfinite(value) or not np.isfinite(np.float32(value)):
+            raise DataError(f"{where}: coordinate {text.strip()[:20]!r} is not a finite number")
+        out[i] = value
+    return out
+
+
+def _pixels(text: str | None, where: str) -> npt.NDArray[np.float32]:
+    try:
+        return np.array((text or "").split(), dtype=np.float32)
+    except ValueError:
+        raise DataError(f"{where}: Image must be 9216 numbers separated by spaces") from None
+
+
 def load_faces68_folder(folder: str | Path, color: bool = False, limit: int | None = None) -> LandmarkSet:
     """Load a folder in the faces68 layout: ``images/*`` and ``landmarks.csv``.
 
@@ -77,15 +102,18 @@ def load_faces68_folder(folder: str | Path, color: bool = False, limit: int | No
         raise DataError(f"{root}: no such folder (expected images/ and landmarks.csv inside)")
     if not csv_path.is_file():
         raise DataError(f"{root}: no landmarks.csv (expected the faces68 layout: images/ and landmarks.csv)")
-    with csv_path.open(newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, None)
-        expected = ["image", "identity"] + [f"{a}{i}" for i in range(N_KEYPOINTS) for a in "xy"]
-        if header is None or [h.strip() for h in header] != expected:
-            raise DataError(
-                f"{csv_path}: header must be image,identity,x0,y0,...,x67,y67 (got {str(header)[:80]})"
-            )
-        rows = list(reader)
+    expected = ["image", "identity"] + [f"{a}{i}" for i in range(N_KEYPOINTS) for a in "xy"]
+    try:
+        with csv_path.open(newline="", encoding="utf-8") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None or [h.strip() for h in header] != expected:
+                raise DataError(
+                    f"{csv_path}: header must be image,identity,x0,y0,...,x67,y67 (got {str(header)[:80]})"
+                )
+            rows = list(reader)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{csv_path}: not a text CSV file ({exc}); expected UTF-8 text") from None
     if limit is not None:
         rows = rows[:limit]
     if not rows:
@@ -99,10 +127,7 @@ def load_faces68_folder(folder: str | Path, color: bool = False, limit: int | No
         image = cv2.imread(str(image_path), flag)
         if image is None:
             raise DataError(f"{csv_path}:{line}: cannot read image {image_path}")
-        try:
-            xy = np.array([float(v) if v.strip() else np.nan for v in row[2:]], np.float32)
-        except ValueError as exc:
-            raise DataError(f"{csv_path}:{line}: non-numeric coordinate ({exc})") from None
+        xy = _coordinates(row[2:], f"{csv_path}:{line}")
         images.append(image)
         points.append(xy.reshape(N_KEYPOINTS, 2))
         identities.append(row[1])
@@ -124,28 +149,30 @@ def load_kaggle_csv(path: str | Path, limit: int | None = None) -> LandmarkSet:
     if not csv_path.is_file():
         raise DataError(f"{csv_path}: no such file")
     columns = [f"{name}_{axis}" for name in KAGGLE15_NAMES for axis in "xy"]
-    with csv_path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in [*columns, "Image"] if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"{csv_path}: not a Kaggle facial keypoints CSV, missing columns {missing[:4]}")
-        images, points, identities, files = [], [], [], []
-        for line, row in enumerate(reader, start=2):
-            if limit is not None and len(images) >= limit:
-                break
-            pixels = np.array(row["Image"].split(), dtype=np.float32)
-            if pixels.size != KAGGLE_IMAGE_SIDE * KAGGLE_IMAGE_SIDE:
-                raise DataError(f"{csv_path}:{line}: Image must have 9216 values, got {pixels.size}")
-            try:
-                xy = np.array([float(row[c]) if row[c].strip() else np.nan for c in columns], np.float32)
-            except ValueError as exc:
-                raise DataError(f"{csv_path}:{line}: non-numeric coordinate ({exc})") from None
-            images.append(
-                np.clip(pixels, 0, 255).astype(np.uint8).reshape(KAGGLE_IMAGE_SIDE, KAGGLE_IMAGE_SIDE)
-            )
-            points.append(xy.reshape(len(KAGGLE15_NAMES), 2))
-            identities.append(f"{csv_path.stem}:{line}")
-            files.append(f"row {line}")
+    try:
+        with csv_path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in [*columns, "Image"] if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(
+                    f"{csv_path}: not a Kaggle facial keypoints CSV, missing columns {missing[:4]}"
+                )
+            images, points, identities, files = [], [], [], []
+            for line, row in enumerate(reader, start=2):
+                if limit is not None and len(images) >= limit:
+                    break
+                pixels = _pixels(row["Image"], f"{csv_path}:{line}")
+                if pixels.size != KAGGLE_IMAGE_SIDE * KAGGLE_IMAGE_SIDE:
+                    raise DataError(f"{csv_path}:{line}: Image must have 9216 values, got {pixels.size}")
+                xy = _coordinates([row[c] or "" for c in columns], f"{csv_path}:{line}")
+                images.append(
+                    np.clip(pixels, 0, 255).astype(np.uint8).reshape(KAGGLE_IMAGE_SIDE, KAGGLE_IMAGE_SIDE)
+                )
+                points.append(xy.reshape(len(KAGGLE15_NAMES), 2))
+                identities.append(f"{csv_path.stem}:{line}")
+                files.append(f"row {line}")
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"{csv_path}: not a text CSV file ({exc}); expected UTF-8 text") from None
     if not images:
         raise DataError(f"{csv_path}: no rows")
     return LandmarkSet(csv_path.stem, images, np.stack(points), identities, files)

@@ -172,20 +172,25 @@ def _truth_box_as_detector(truth: npt.NDArray[np.float32], calibration: Detector
 
 
 def write_report(result: EvalResult, data: LandmarkSet, out_dir: str | Path) -> list[Path]:
-    """Write ``ced.png`` (cumulative error distribution) and ``worst.png``/``typical.png`` sheets."""
+    """Write ``ced.png`` (cumulative error distribution) and ``worst.png``/``typical.png`` sheets.
+
+    Raises:
+        snowcam.sinks.SinkError: a picture could not be written (full disk, read-only folder...).
+    """
+    from snowcam.sinks import save_image_atomic
+
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     paths = [out / "ced.png", out / "worst.png", out / "typical.png"]
     nme = result.primary_nme
-    cv2.imwrite(str(paths[0]), _ced_plot(nme))
+    save_image_atomic(_ced_plot(nme), paths[0])
     order = np.argsort(np.nan_to_num(nme, nan=np.inf))
     found = [int(i) for i in order if result.found[i]]
     missing = [int(i) for i in order if not result.found[i]]
     worst = (missing + found[::-1])[:24]
     middle = len(found) // 2
     typical = found[max(0, middle - 12) : middle + 12]
-    cv2.imwrite(str(paths[1]), _contact_sheet(result, data, worst))
-    cv2.imwrite(str(paths[2]), _contact_sheet(result, data, typical))
+    save_image_atomic(_contact_sheet(result, data, worst), paths[1])
+    save_image_atomic(_contact_sheet(result, data, typical), paths[2])
     return paths
 
 

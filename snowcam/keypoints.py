@@ -7,7 +7,9 @@ space) and how crops are cut (the crop rule and the detector calibration).
 
 from __future__ import annotations
 
+import copy
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,37 +52,102 @@ MIRROR_OFFSET_NOTE = (
 )
 
 
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ModelError(f"{where} must be a finite number, got {value!r}")
+    return float(value)
+
+
 @dataclass(frozen=True, slots=True)
 class ModelCard:
-    """What the runtime needs from ``keypoints.json`` (the full card has more: data, metrics...)."""
+    """The model card ``keypoints.json``: validated fields the runtime needs, and the whole card.
+
+    ``input_size`` is the crop side in pixels; ``point_names`` the model's points in output order;
+    ``calibration`` maps detector boxes to the crop rule; ``mirror_offset_px`` (image pixels, 0
+    when the card has none) is what flip averaging adds back; ``raw`` is the full card (data,
+    training, metrics...). Every reader and writer of cards goes through :meth:`load`,
+    :meth:`from_dict` and :meth:`save`, so a card is validated the same way everywhere.
+    """
 
     input_size: int
     point_names: tuple[str, ...]
     calibration: DetectorCalibration
+    mirror_offset_px: float
     raw: dict[str, Any]
 
     @classmethod
-    def load(cls, path: Path) -> ModelCard:
+    def from_dict(cls, raw: Any, where: str = "model card") -> ModelCard:
+        """Validate a card's content.
+
+        Raises:
+            ModelError: it is not a snowcam card, or a field is missing or has a bad value.
+        """
+        if not isinstance(raw, dict) or raw.get("format") != CARD_FORMAT:
+            found = raw.get("format") if isinstance(raw, dict) else type(raw).__name__
+            raise ModelError(f"{where}: not a snowcam model card (format {found!r})")
         try:
-            raw = json.loads(path.read_text())
+            size_value = raw["input"]["size"]
+            names = tuple(raw["output"]["point_names"])
+            cal = raw["crop"]["detector_calibration"]
+            calibration = DetectorCalibration(
+                _number(cal["dx"], f"{where}: crop.detector_calibration.dx"),
+                _number(cal["dy"], f"{where}: crop.detector_calibration.dy"),
+                _number(cal["scale"], f"{where}: crop.detector_calibration.scale"),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"{where}: model card is missing or has a bad field ({exc})") from None
+        if isinstance(size_value, bool) or not isinstance(size_value, int) or size_value != MODEL_INPUT_SIZE:
+            raise ModelError(f"{where}: input size {size_value!r} is not the crop size {MODEL_INPUT_SIZE}")
+        if names not in (POINT_NAMES_68, KAGGLE15_NAMES):
+            raise ModelError(f"{where}: unknown point names; expected the 68-point or the Kaggle-15 model")
+        if calibration.scale <= 0:
+            raise ModelError(
+                f"{where}: crop.detector_calibration.scale must be positive, got {calibration.scale}"
+            )
+        output = raw["output"]
+        offset = 0.0
+        if "mirror_offset_px" in output:
+            offset = _number(output["mirror_offset_px"], f"{where}: output.mirror_offset_px (pixels)")
+        return cls(size_value, names, calibration, offset, raw)
+
+    @classmethod
+    def load(cls, path: str | Path) -> ModelCard:
+        """Read and validate the card at ``path``.
+
+        Raises:
+            ModelError: the file is missing, not JSON, or not a valid card (the message says which).
+        """
+        path = Path(path)
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ModelError(f"model card {path} is missing; it must sit beside the .tflite file") from None
         except (OSError, ValueError) as exc:
             raise ModelError(f"model card {path} is not valid JSON: {exc}") from None
+        return cls.from_dict(raw, str(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole card as JSON-ready data (a copy; changing it does not change this card)."""
+        return copy.deepcopy(self.raw)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the card to ``path`` (indented JSON, atomically; see :mod:`snowcam.files`)."""
+        from snowcam.files import strict_json, write_text_atomic
+
+        return write_text_atomic(path, strict_json(self.raw, indent=2) + "\n")
+
+    def training_split(self) -> tuple[int, float] | None:
+        """``(seed, val_fraction)`` of the run that trained the model, or ``None`` if the card lacks them."""
         try:
-            if raw.get("format") != CARD_FORMAT:
-                raise ModelError(f"{path}: not a snowcam model card (format {raw.get('format')!r})")
-            size = int(raw["input"]["size"])
-            names = tuple(raw["output"]["point_names"])
-            cal = raw["crop"]["detector_calibration"]
-            calibration = DetectorCalibration(float(cal["dx"]), float(cal["dy"]), float(cal["scale"]))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"{path}: model card is missing or has a bad field ({exc})") from None
-        if names not in (POINT_NAMES_68, KAGGLE15_NAMES):
-            raise ModelError(f"{path}: unknown point names; expected the 68-point or the Kaggle-15 model")
-        if size != MODEL_INPUT_SIZE:
-            raise ModelError(f"{path}: input size {size} is not the crop size {MODEL_INPUT_SIZE}")
-        return cls(size, names, calibration, raw)
+            config = self.raw["training"]["config"]
+            seed, fraction = config["seed"], config["val_fraction"]
+        except (KeyError, TypeError):
+            return None
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            return None
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
+            return None
+        return seed, float(fraction)
 
 
 class KeypointModel:
@@ -106,7 +173,7 @@ class KeypointModel:
         self.flip_average = flip_average
         self.path = path
         self.card = ModelCard.load(path.with_suffix(".json"))
-        self.mirror_offset_px = float(self.card.raw.get("output", {}).get("mirror_offset_px", 0.0))
+        self.mirror_offset_px = self.card.mirror_offset_px
         if not path.is_file():
             raise ModelError(f"model file {path} is missing; rebuild it with `snowcam train`")
         from ai_edge_litert.interpreter import Interpreter

@@ -15,13 +15,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import cv2
+import numpy as np
+import numpy.typing as npt
 
 from snowcam.types import Frame
 
+if TYPE_CHECKING:
+    from snowcam.video_writer import AudioFormat as AudioFormatLike
+
 logger = logging.getLogger(__name__)
+
+# snowcam reports a damaged or cut-short file itself (``render`` compares decoded and declared
+# frames); FFmpeg's own lines inside OpenCV would only repeat that as noise. Set the variable to
+# 32 (info) to see them when debugging.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 FALLBACK_FPS = 30.0
 _MAX_PLAUSIBLE_FPS = 1000.0
@@ -290,3 +300,83 @@ class CameraSource(_SourceBase):
             self._cap.release()
             self._cap = None
         self._pending = None
+
+
+def declared_frame_count(path: str | os.PathLike[str]) -> int | None:
+    """The number of video frames a file's container states (MP4's index does; Matroska does
+    not), or ``None`` when it states none. Unlike :attr:`SourceInfo.frame_count` this is never
+    an estimate from the duration."""
+    import av
+
+    try:
+        with av.open(os.fspath(path)) as container:
+            frames = container.streams.video[0].frames if container.streams.video else 0
+    except (av.FFmpegError, ValueError):
+        return None
+    return int(frames) if frames > 0 else None
+
+
+# The sampling rates an AAC track can have.
+AAC_SAMPLE_RATES_HZ = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000)
+
+
+class FileAudio:
+    """The first audio track of a media file as PCM chunks, for carrying it into a rendered copy.
+
+    ``format`` is the track's rate and channel count (more than two channels are mixed down to
+    stereo; a rate AAC cannot carry is resampled to 48 kHz). :meth:`chunks` yields
+    ``(samples, t_s)``: ``(n, channels)`` float32 samples in [-1, 1] starting at ``t_s`` seconds,
+    on the clock of :class:`VideoFileSource` (0 at the first video frame). A damaged track ends
+    the chunks early (logged) instead of raising.
+    """
+
+    def __init__(self, path: Path, stream_index: int, fmt: AudioFormatLike, video_start_s: float) -> None:
+        self.path = path
+        self.format = fmt
+        self._stream_index = stream_index
+        self._video_start_s = video_start_s
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> FileAudio | None:
+        """The file's audio, or ``None`` when it has no audio track (or is no media file PyAV reads)."""
+        import av
+
+        from snowcam.video_writer import AudioFormat
+
+        try:
+            with av.open(os.fspath(path)) as container:
+                if not container.streams.audio:
+                    return None
+                audio = container.streams.audio[0]
+                rate = audio.codec_context.sample_rate
+                if rate not in AAC_SAMPLE_RATES_HZ:
+                    rate = 48000  # resampled to a rate AAC can carry
+                channels = min(2, max(1, audio.codec_context.channels))
+                video = container.streams.video[0] if container.streams.video else None
+                start = video.start_time if video is not None else None
+                video_start_s = float(start * video.time_base) if start is not None and video else 0.0
+                return cls(Path(path), audio.index, AudioFormat(int(rate), channels), video_start_s)
+        except (av.FFmpegError, ValueError) as exc:
+            logger.warning("Cannot read the audio of %s: %s", path, exc)
+            return None
+
+    def chunks(self) -> Iterator[tuple[npt.NDArray[np.float32], float]]:
+        import av
+
+        layout = "mono" if self.format.channels == 1 else "stereo"
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=self.format.sample_rate_hz)
+        try:
+            with av.open(os.fspath(self.path)) as container:
+                stream = container.streams[self._stream_index]
+                for frame in container.decode(stream):
+                    if frame.pts is None or frame.time is None:
+                        continue
+                    t_s = float(frame.time) - self._video_start_s
+                    for out in resampler.resample(frame):
+                        pcm = out.to_ndarray().reshape(-1, self.format.channels).astype(np.float32)
+                        yield pcm, t_s
+                        t_s += pcm.shape[0] / self.format.sample_rate_hz
+                for out in resampler.resample(None):
+                    yield out.to_ndarray().reshape(-1, self.format.channels).astype(np.float32), t_s
+        except av.FFmpegError as exc:
+            logger.warning("The audio of %s ends early: %s", self.path.name, exc)

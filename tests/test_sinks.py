@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from snowcam import sinks
-from snowcam.sinks import SinkError, VideoRecorder, save_image_atomic, snapshot_path
+from snowcam import files, sinks
+from snowcam.sinks import SinkError, save_image_atomic, snapshot_path
 
 W, H = 64, 48
 
@@ -88,10 +88,10 @@ def test_read_only_folder_raises_sink_error(tmp_path: Path) -> None:
 def test_permission_errors_say_the_folder_is_not_writable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
 ) -> None:
-    def refuse(**kwargs: object) -> tuple[int, str]:
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(sinks.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(files, "create_hidden_temp", refuse)
     with pytest.raises(SinkError, match=r"Could not save shot\.png: the folder .* is not writable"):
         save_image_atomic(make_frame(), tmp_path / "shot.png")
     assert os.listdir(tmp_path) == []
@@ -134,88 +134,11 @@ def test_snapshot_path_is_unique(tmp_path: Path) -> None:
     ]
 
 
-def count_frames(path: Path) -> tuple[int, tuple[int, int]]:
-    cap = cv2.VideoCapture(str(path))
-    size = (int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)))
-    n = 0
-    while cap.read()[0]:
-        n += 1
-    cap.release()
-    return n, size
-
-
-def test_recorder_writes_a_replayable_mp4_only_at_close(tmp_path: Path) -> None:
-    target = tmp_path / "clip.mp4"
-    rec = VideoRecorder(target, 30, (W, H))
-    for i in range(12):
-        rec.write(make_frame(i))
-    assert rec.frames_written == 12
-    assert not target.exists(), "an unfinished recording must not be at the final name"
-    assert rec.partial_path == tmp_path / ".clip.partial.mp4"
-    assert rec.partial_path.exists()
-    assert rec.close() == target
-    assert rec.close() == target
-    assert os.listdir(tmp_path) == ["clip.mp4"]
-    assert count_frames(target) == (12, (W, H))
-
-
-def test_recorder_abort_leaves_nothing(tmp_path: Path) -> None:
-    rec = VideoRecorder(tmp_path / "clip.mp4", 30, (W, H))
-    rec.write(make_frame())
-    rec.abort()
-    rec.abort()
-    assert os.listdir(tmp_path) == []
-    with pytest.raises(SinkError, match="aborted"):
-        rec.close()
-    with pytest.raises(SinkError):
-        rec.write(make_frame())
-
-
-def test_recorder_context_manager_aborts_on_error(tmp_path: Path) -> None:
-    with pytest.raises(KeyboardInterrupt), VideoRecorder(tmp_path / "clip.mp4", 30, (W, H)) as rec:
-        rec.write(make_frame())
-        raise KeyboardInterrupt
-    assert os.listdir(tmp_path) == []
-
-
-def test_recorder_context_manager_closes(tmp_path: Path) -> None:
-    with VideoRecorder(tmp_path / "clip.mp4", 10, (W, H), fourccs=("mp4v",)) as rec:
-        for i in range(3):
-            rec.write(make_frame(i))
-    assert rec.fourcc == "mp4v"
-    assert count_frames(tmp_path / "clip.mp4") == (3, (W, H))
-
-
-def test_recorder_with_no_frames_saves_nothing(tmp_path: Path) -> None:
-    rec = VideoRecorder(tmp_path / "clip.mp4", 30, (W, H))
-    with pytest.raises(SinkError, match="No frames"):
-        rec.close()
-    assert os.listdir(tmp_path) == []
-
-
-def test_recorder_rejects_frames_of_another_size(tmp_path: Path) -> None:
-    with VideoRecorder(tmp_path / "clip.mp4", 30, (W, H)) as rec:
-        rec.write(make_frame())
-        with pytest.raises(ValueError, match="recording is 64×48"):
-            rec.write(np.zeros((H + 2, W, 3), np.uint8))
-    assert rec.frames_written == 1
-
-
-def test_recorder_skips_a_codec_that_does_not_work(tmp_path: Path) -> None:
-    with VideoRecorder(tmp_path / "clip.mp4", 30, (W, H), fourccs=("XXXX", "mp4v")) as rec:
-        rec.write(make_frame())
-    assert rec.fourcc == "mp4v"
-
-
-def test_recorder_in_unusable_folder_raises_sink_error(tmp_path: Path) -> None:
-    blocker = tmp_path / "not_a_folder"
-    blocker.write_text("x")
-    with pytest.raises(SinkError, match=r"clip\.mp4"):
-        VideoRecorder(blocker / "clip.mp4", 30, (W, H))
-    assert os.listdir(tmp_path) == ["not_a_folder"]
-
-
-def test_recorder_without_any_codec_raises_sink_error(tmp_path: Path) -> None:
-    with pytest.raises(SinkError, match="cannot write an mp4"):
-        VideoRecorder(tmp_path / "clip.mp4", 30, (W, H), fourccs=("XXXX",))
-    assert os.listdir(tmp_path) == []
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_photo_permissions_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    old = os.umask(umask)
+    try:
+        out = save_image_atomic(make_frame(), tmp_path / "shot.png")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask

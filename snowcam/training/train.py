@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from snowcam.datasets import LandmarkSet, load_any, split_by_identity
 from snowcam.detection import still_image_detector
+from snowcam.files import write_bytes_atomic
 from snowcam.geometry import (
     MODEL_INPUT_SIZE,
     REGION_SCALE,
@@ -36,7 +37,7 @@ from snowcam.geometry import (
     region_from_keypoints,
     to_gray,
 )
-from snowcam.keypoints import CARD_FORMAT
+from snowcam.keypoints import CARD_FORMAT, ModelCard
 from snowcam.training.augment import AugmentConfig, make_sample
 from snowcam.training.config import TrainConfig
 from snowcam.types import (
@@ -323,11 +324,11 @@ def train(cfg: TrainConfig, log: Log = print) -> dict[str, Any]:
     card = model_card(cfg, calibration, data_description, history, time.time() - started, model, init)
     card["output"].update(describe_outputs(model))
     card_path = out.with_suffix(".json")
-    card_path.write_text(json.dumps(card, indent=2) + "\n")
+    ModelCard.from_dict(card, str(card_path)).save(card_path)
     if val_sets:
         card["metrics"] = evaluate_exported(tflite_path, val_sets, log)
         card["output"].update(measure_mirror_offset(tflite_path, val_sets, log))
-        card_path.write_text(json.dumps(card, indent=2) + "\n")
+        ModelCard.from_dict(card, str(card_path)).save(card_path)
     log(f"wrote {card_path}; total {(time.time() - started) / 60:.1f} min")
     return card
 
@@ -537,9 +538,7 @@ def export_tflite(model, path: Path) -> None:
     # The converter prints every captured tensor of the traced graph; keep the progress log readable.
     with contextlib.redirect_stdout(io.StringIO()):
         blob = converter.convert()
-    tmp = path.with_suffix(".tflite.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    write_bytes_atomic(path, blob)
 
 
 def train_command(cfg: TrainConfig) -> str:

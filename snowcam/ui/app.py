@@ -198,8 +198,10 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
     _report_unexpected_errors(window)
     window.show()
     window.startup_marks_s = {"interpreter and imports": entered_s, "window": time.monotonic()}
-    # Ctrl+C in the terminal closes the window properly (Qt's loop would otherwise swallow it).
+    # Ctrl+C in the terminal and SIGTERM (logout, kill) close the window properly, which finishes a
+    # recording in progress (Qt's loop would otherwise swallow Ctrl+C; SIGTERM would kill at once).
     signal.signal(signal.SIGINT, lambda *_: window.close())
+    signal.signal(signal.SIGTERM, lambda *_: window.close())
     heartbeat = QTimer()
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(250)

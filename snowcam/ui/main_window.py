@@ -37,6 +37,7 @@ from snowcam.sinks import SinkError, save_image_atomic, snapshot_path
 from snowcam.sources import SourceInfo
 from snowcam.types import Frame
 from snowcam.ui import theme
+from snowcam.ui.audio import Microphone
 from snowcam.ui.devices import CameraDevice, CameraWatcher
 from snowcam.ui.dialogs import Dialogs
 from snowcam.ui.qimage import ndarray_to_qimage, square_thumbnail
@@ -66,6 +67,7 @@ class _Bridge(QObject):
     photo_failed = pyqtSignal(str)
     thumbnails_ready = pyqtSignal(object)
     captures_found = pyqtSignal(object)
+    recordings_recovered = pyqtSignal(str)
 
 
 def _read_thumbnail(path: Path, size_px: int) -> Frame | None:
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         self.last_frame: DisplayFrame | None = None
         self.recording_path: Path | None = None
         self._recording_thumb: Frame | None = None
+        self._microphone: Microphone | None = None
         self._recording_clock = QElapsedTimer()
         self._countdown_left: int | None = None
         self._camera_state = "idle"
@@ -180,6 +183,8 @@ class MainWindow(QMainWindow):
             "Save pictures as shown (mirrored)", self.set_save_as_shown, checkable=True
         )
         self.act_as_shown.setChecked(s.save_as_shown)
+        self.act_sound = self._action("Record &sound (microphone)", self.set_record_sound, checkable=True)
+        self.act_sound.setChecked(s.record_sound)
         self.format_group = QActionGroup(self)
         self.act_png = self._action("PNG (lossless)", lambda: self.set_image_format("png"), checkable=True)
         self.act_jpg = self._action("JPEG (smaller)", lambda: self.set_image_format("jpg"), checkable=True)
@@ -364,7 +369,7 @@ class MainWindow(QMainWindow):
         settings_menu = QMenu("Saving", self)
         settings_menu.addActions([self.act_png, self.act_jpg])
         settings_menu.addSeparator()
-        settings_menu.addAction(self.act_as_shown)
+        settings_menu.addActions([self.act_as_shown, self.act_sound])
         settings_menu.addSeparator()
         settings_menu.addActions([self.act_photo_dir, self.act_video_dir, self.act_show_photos])
         capture_menu.addMenu(settings_menu)
@@ -405,6 +410,10 @@ class MainWindow(QMainWindow):
         w.recording_started.connect(self.on_recording_started)
         w.recording_saved.connect(self.on_recording_saved)
         w.recording_failed.connect(self.on_recording_failed)
+        w.recording_cut_short.connect(self.on_recording_cut_short)
+        self._bridge.recordings_recovered.connect(
+            lambda msg: self.banner.show_message(msg, "info", timeout_ms=15000)
+        )
         self._bridge.photo_saved.connect(self.on_photo_saved)
         self._bridge.photo_failed.connect(self.on_photo_failed)
         self._bridge.thumbnails_ready.connect(self.on_thumbnails_ready)
@@ -431,6 +440,7 @@ class MainWindow(QMainWindow):
         self.worker.set_mirror(self.settings.mirror)
         self.worker.start()
         self._tick.start()
+        self._io.submit(self._recover_recordings)
         self._io.submit(self._find_captures)
         # Thumbnails start once the first frame is up (or soon after), not to slow that frame down.
         QTimer.singleShot(1500, self._start_thumbnails)
@@ -847,6 +857,14 @@ class MainWindow(QMainWindow):
     def on_photo_failed(self, message: str) -> None:
         self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), timeout_ms=15000)
 
+    def _recover_recordings(self) -> None:
+        """Runs on the I/O thread: leftovers of a recording interrupted by a crash become files."""
+        from snowcam.video_writer import recover_recordings
+
+        recovery = recover_recordings(self.settings.video_dir)
+        if recovery.message():
+            self._bridge.recordings_recovered.emit(recovery.message())
+
     def _find_captures(self) -> None:
         """Runs on the I/O thread: the newest earlier captures, for the strip."""
         found: list[tuple[float, Path]] = []
@@ -887,7 +905,11 @@ class MainWindow(QMainWindow):
             return
         path = snapshot_path(self.settings.video_dir, datetime.now(), ".mp4")
         self._recording_thumb = self.last_frame.result.output
-        self.worker.start_recording(path, keep_mirror=self.settings.save_as_shown)
+        audio = None
+        if self.settings.record_sound and isinstance(self.spec, CameraSpec):
+            self._microphone = Microphone.start(self.worker.add_audio)
+            audio = self._microphone.format if self._microphone is not None else None
+        self.worker.start_recording(path, keep_mirror=self.settings.save_as_shown, audio=audio)
 
     def on_recording_started(self, path: str) -> None:
         self.recording_path = Path(path)
@@ -897,6 +919,9 @@ class MainWindow(QMainWindow):
         self.preview.set_recording("REC  00:00")
 
     def _recording_ended(self) -> None:
+        if self._microphone is not None:
+            self._microphone.stop()
+            self._microphone = None
         self.recording_path = None
         self.record_button.set_active(False)
         self.record_button.setEnabled(True)
@@ -913,6 +938,14 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved {path}", 5000)
         self.recording_saved.emit(path, frames)
 
+    def on_recording_cut_short(self, message: str, path: str, seconds: float) -> None:
+        """A write error (full disk...) stopped the recording; ``seconds`` of it were kept in ``path``."""
+        thumb = self._recording_thumb
+        self._recording_ended()
+        if thumb is not None and not self._closing:
+            self.captures.add(Path(path), ndarray_to_qimage(square_thumbnail(thumb, self.THUMB_PX)), True)
+        self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), timeout_ms=20000)
+
     def on_recording_failed(self, message: str) -> None:
         self._recording_ended()
         self.banner.show_message(message, "error", ("Choose folder…", self.ask_video_dir), timeout_ms=15000)
@@ -926,6 +959,10 @@ class MainWindow(QMainWindow):
 
     def set_countdown(self, on: bool) -> None:
         self.settings.countdown = bool(on)
+        self._save_settings()
+
+    def set_record_sound(self, on: bool) -> None:
+        self.settings.record_sound = bool(on)
         self._save_settings()
 
     def set_save_as_shown(self, on: bool) -> None:

@@ -46,6 +46,7 @@ class AppSettings:
     strengths: dict[str, float] = field(default_factory=dict)
     mirror: bool = True
     save_as_shown: bool = True
+    record_sound: bool = True
     overlay: bool = False
     countdown: bool = False
     image_format: str = "png"
@@ -86,6 +87,7 @@ class AppSettings:
             strengths=strengths,
             mirror=bool(get("view/mirror", d.mirror, bool)),
             save_as_shown=bool(get("capture/save_as_shown", d.save_as_shown, bool)),
+            record_sound=bool(get("capture/record_sound", d.record_sound, bool)),
             overlay=bool(get("view/overlay", d.overlay, bool)),
             countdown=bool(get("capture/countdown", d.countdown, bool)),
             image_format=fmt if fmt in IMAGE_FORMATS else d.image_format,
@@ -107,6 +109,7 @@ class AppSettings:
         store.setValue("view/mirror", self.mirror)
         store.setValue("view/overlay", self.overlay)
         store.setValue("capture/save_as_shown", self.save_as_shown)
+        store.setValue("capture/record_sound", self.record_sound)
         store.setValue("capture/countdown", self.countdown)
         store.setValue("capture/format", self.image_format)
         store.setValue("capture/photo_dir", self.photo_dir)

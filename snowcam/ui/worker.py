@@ -7,7 +7,7 @@ Threads (all plain Python threads; none is ever killed, each stops through an ``
 * **camera grabber** (``CameraGrabber``): owns the camera (opens, reads and closes it in the
   same thread, as ``CameraSource`` requires), reads continuously and keeps only the latest frame;
   when the camera stops delivering it reports ``lost`` and reopens it with a growing delay.
-* **recording writer** (``RecordingWriter``): encodes frames to mp4 from a bounded queue.
+* **recording writer** (:class:`snowcam.recording.RecordingWriter`): encodes to mp4 from a bounded queue.
 
 A video file is read in the worker thread and paced by its timestamps (``FilePlayer``): frames
 are shown when due and skipped when a newer one is already due, so replay keeps real time.
@@ -18,30 +18,31 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 from PyQt6.QtCore import QObject, pyqtSignal
 
 from snowcam.filters import Filter, render
-from snowcam.sinks import SinkError, VideoRecorder
+from snowcam.recording import Recording as _Recording
+from snowcam.recording import RecordingResult, RecordingWriter
+from snowcam.sinks import SinkError
 from snowcam.sources import FrameSource, SourceError, SourceInfo
 from snowcam.types import Frame, FrameResult
+
+if TYPE_CHECKING:  # PyAV loads when the first recording starts, not with the app.
+    from snowcam.video_writer import AudioFormat, VideoWriter
 
 logger = logging.getLogger(__name__)
 
 RECONNECT_DELAYS_S = (0.5, 1.0, 2.0)
 # Beyond this lateness a file replay re-syncs its clock instead of skipping a burst of frames.
 MAX_LATENESS_S = 0.5
-# A recording gap longer than this (pause, lost camera) is not filled with copies of one frame.
-MAX_FILLED_GAP_S = 0.5
-WRITER_QUEUE_FRAMES = 90
 
 
 class FrameProcessor(Protocol):
@@ -101,7 +102,14 @@ SourceSpec = CameraSpec | FileSpec
 CameraFactory = Callable[[CameraSpec], FrameSource]
 VideoFactory = Callable[[FileSpec], FrameSource]
 ProcessorFactory = Callable[[], FrameProcessor]
-RecorderFactory = Callable[[Path, float, tuple[int, int]], VideoRecorder]
+# (path, fps, (width, height), audio format or None) -> writer
+RecorderFactory = Callable[[Path, float, tuple[int, int], "AudioFormat | None"], "VideoWriter"]
+
+
+def _video_writer(path: Path, fps: float, size: tuple[int, int], audio: AudioFormat | None) -> VideoWriter:
+    from snowcam.video_writer import VideoWriter
+
+    return VideoWriter(path, fps, size, audio=audio)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,82 +277,6 @@ class FilePlayer:
             return t_s, frame, due
 
 
-class RecordingWriter:
-    """Writes frames to a :class:`VideoRecorder` from a bounded queue in a thread of its own."""
-
-    def __init__(self, recorder: VideoRecorder, max_queue: int = WRITER_QUEUE_FRAMES) -> None:
-        self.recorder = recorder
-        self.dropped = 0
-        self.error: Exception | None = None
-        self._queue: queue.Queue[Frame | None] = queue.Queue(max_queue)
-        self._thread = threading.Thread(target=self._run, name="snowcam-recorder", daemon=True)
-        self._thread.start()
-
-    def submit(self, frame: Frame) -> None:
-        """Queue a frame; when the disk cannot keep up the frame is dropped (and counted)."""
-        try:
-            self._queue.put_nowait(frame)
-        except queue.Full:
-            self.dropped += 1
-
-    def finish(self) -> Path:
-        """Write what is queued, then finalise the mp4; returns its path.
-
-        Raises:
-            SinkError: writing or finalising failed (the partial file is removed).
-        """
-        self._queue.put(None)
-        self._thread.join()
-        if self.error is not None:
-            self.recorder.abort()
-            if isinstance(self.error, SinkError):
-                raise self.error
-            raise SinkError(f"Recording {self.recorder.path.name} failed: {self.error}")
-        if self.dropped:
-            logger.warning(
-                "%d frames were dropped from %s: the disk was too slow", self.dropped, self.recorder.path
-            )
-        return self.recorder.close()
-
-    def _run(self) -> None:
-        while (frame := self._queue.get()) is not None:
-            if self.error is not None:
-                continue
-            try:
-                self.recorder.write(frame)
-            except Exception as exc:
-                logger.exception("Writing %s failed", self.recorder.path)
-                self.error = exc
-
-
-class _Recording:
-    """Turns processed frames with their times into a constant-rate stream for the writer."""
-
-    def __init__(self, writer: RecordingWriter, fps: float, flip: bool) -> None:
-        self.writer = writer
-        self.fps = fps
-        self.flip = flip
-        self.frames = 0
-        self._origin_s: float | None = None
-
-    def add(self, frame: Frame, t_s: float) -> None:
-        if self.flip:
-            frame = cv2.flip(frame, 1)
-        if self._origin_s is None:
-            self._origin_s = t_s
-        due = round((t_s - self._origin_s) * self.fps) + 1
-        missing = due - self.frames
-        if missing <= 0:
-            return
-        if missing > MAX_FILLED_GAP_S * self.fps:
-            self._origin_s += (missing - 1) / self.fps
-            missing = 1
-        # Repeating a frame for each one skipped keeps the file's duration equal to real time.
-        for _ in range(missing):
-            self.writer.submit(frame)
-        self.frames += missing
-
-
 class FrameWorker(QObject):
     """Runs sources and the pipeline in a worker thread; the UI calls its methods and reads ``take_latest``.
 
@@ -365,13 +297,15 @@ class FrameWorker(QObject):
     recording_started = pyqtSignal(str)
     recording_saved = pyqtSignal(str, int)
     recording_failed = pyqtSignal(str)
+    # A write error stopped the recording; what was written is kept: (message, path or "", seconds)
+    recording_cut_short = pyqtSignal(str, str, float)
 
     def __init__(
         self,
         processor_factory: ProcessorFactory,
         camera_factory: CameraFactory,
         video_factory: VideoFactory,
-        recorder_factory: RecorderFactory = VideoRecorder,
+        recorder_factory: RecorderFactory = _video_writer,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -446,13 +380,18 @@ class FrameWorker(QObject):
         if grabber is not None:
             grabber.retry_now()
 
-    def start_recording(self, path: Path, keep_mirror: bool = True) -> None:
+    def start_recording(self, path: Path, keep_mirror: bool = True, audio: AudioFormat | None = None) -> None:
         """Record the filtered picture to ``path`` (.mp4) from the next frame on.
 
-        With ``keep_mirror`` False, a mirrored camera picture is written unmirrored.
+        With ``keep_mirror`` False, a mirrored camera picture is written unmirrored. With
+        ``audio``, the file gets a sound track fed by :meth:`add_audio`.
         ``recording_started`` or ``recording_failed`` follows.
         """
-        self._post(lambda: self._start_recording(path, keep_mirror))
+        self._post(lambda: self._start_recording(path, keep_mirror, audio))
+
+    def add_audio(self, samples: object, t_s: float) -> None:
+        """Microphone PCM captured from ``t_s`` (``time.monotonic`` seconds) for the recording."""
+        self._post(lambda: self._add_audio(samples, t_s))
 
     def stop_recording(self) -> None:
         """Finish the recording; ``recording_saved`` (or ``recording_failed``) follows."""
@@ -583,6 +522,8 @@ class FrameWorker(QObject):
         self._last_result = result
         if self._recording is not None:
             self._recording.add(result.output, t_s)
+            if self._recording.writer.failed:
+                self._finish_recording(wait=False)
         self._publish(result, ready_s, mirrored)
 
     def _publish(self, result: FrameResult, ready_s: float, mirrored: bool) -> None:
@@ -730,7 +671,11 @@ class FrameWorker(QObject):
             self._player = None
         self._last_result = None
 
-    def _start_recording(self, path: Path, keep_mirror: bool) -> None:
+    def _add_audio(self, samples: object, t_s: float) -> None:
+        if self._recording is not None and self._grabber is not None:
+            self._recording.add_audio(samples, t_s)  # type: ignore[arg-type]
+
+    def _start_recording(self, path: Path, keep_mirror: bool, audio: AudioFormat | None = None) -> None:
         if self._recording is not None:
             return
         last, info = self._last_result, self._info
@@ -739,13 +684,16 @@ class FrameWorker(QObject):
             return
         height, width = last.output.shape[:2]
         try:
-            recorder = self._recorder_factory(path, info.fps, (width, height))
+            # Only a camera recording gets the microphone; a replayed file's time is not the mic's.
+            recorder = self._recorder_factory(
+                path, info.fps, (width, height), audio if self._grabber is not None else None
+            )
         except (SinkError, ValueError, OSError) as exc:
             self.recording_failed.emit(str(exc))
             return
         mirrored = self._grabber is not None and self._mirror
         self._recording = _Recording(RecordingWriter(recorder), info.fps, flip=mirrored and not keep_mirror)
-        logger.info("Recording to %s at %.1f fps (%s)", path, info.fps, recorder.fourcc)
+        logger.info("Recording to %s at %.1f fps", path, info.fps)
         self.recording_started.emit(os.fspath(path))
 
     def _finish_recording(self, wait: bool) -> None:
@@ -755,15 +703,19 @@ class FrameWorker(QObject):
 
         def finish() -> None:
             try:
-                path = recording.writer.finish()
-            except SinkError as exc:
-                self.recording_failed.emit(str(exc))
+                outcome: RecordingResult = recording.writer.finish()
             except Exception as exc:
                 logger.exception("Finishing the recording failed")
                 self.recording_failed.emit(f"The recording could not be finished: {exc}")
+                return
+            saved = outcome.saved
+            if outcome.error is None and saved is not None:
+                logger.info("Saved %s (%d frames)", saved.path, saved.frames)
+                self.recording_saved.emit(os.fspath(saved.path), saved.frames)
+            elif saved is None:
+                self.recording_failed.emit(outcome.message())
             else:
-                logger.info("Saved %s (%d frames)", path, recording.frames)
-                self.recording_saved.emit(os.fspath(path), recording.frames)
+                self.recording_cut_short.emit(outcome.message(), os.fspath(saved.path), saved.duration_s)
 
         if wait:
             finish()

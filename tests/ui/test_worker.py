@@ -12,11 +12,11 @@ import pytest
 from PyQt6.QtGui import QColor
 
 from snowcam.resources import assets_dir
-from snowcam.sinks import VideoRecorder
 from snowcam.sources import SourceError, SourceInfo
 from snowcam.types import Frame
 from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.worker import CameraGrabber, CameraSpec, FilePlayer, RecordingWriter, _Recording
+from snowcam.video_writer import SavedVideo, VideoWriter
 from tests.ui.support import FakeCamera
 
 FPS = 10.0
@@ -83,14 +83,20 @@ class MemoryRecorder:
         self.frames: list[Frame] = []
         self.path = Path("memory.mp4")
 
-    def write(self, frame: Frame) -> None:
+    def write(self, frame: Frame, t_s: float | None = None) -> None:
         self.frames.append(frame)
 
-    def close(self) -> Path:
-        return self.path
+    def write_audio(self, samples: object, t_s: float) -> None:
+        pass
+
+    def close(self) -> SavedVideo:
+        return SavedVideo(self.path, len(self.frames), len(self.frames) / 10)
 
     def abort(self) -> None:
         pass
+
+    def salvage(self) -> SavedVideo | None:
+        return None
 
 
 def test_recording_repeats_frames_to_keep_real_time_and_skips_long_gaps() -> None:
@@ -112,11 +118,12 @@ def test_recording_repeats_frames_to_keep_real_time_and_skips_long_gaps() -> Non
 def test_recording_writer_produces_a_playable_mp4(tmp_path: Path) -> None:
     import cv2
 
-    writer = RecordingWriter(VideoRecorder(tmp_path / "out.mp4", 30.0, (64, 48)))
+    writer = RecordingWriter(VideoWriter(tmp_path / "out.mp4", 30.0, (64, 48)))
     for i in range(12):
         writer.submit(np.full((48, 64, 3), i * 20, np.uint8))
-    path = writer.finish()
-    cap = cv2.VideoCapture(str(path))
+    result = writer.finish()
+    assert result.error is None and result.saved is not None
+    cap = cv2.VideoCapture(str(result.saved.path))
     count = 0
     while cap.read()[0]:
         count += 1
