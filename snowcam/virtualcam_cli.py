@@ -13,7 +13,7 @@ from types import FrameType
 
 import cv2
 
-from snowcam.cli import UserError
+from snowcam.errors import UserError
 from snowcam.sources import FrameSource
 from snowcam.types import Frame
 from snowcam.virtualcam import CameraFactory, VirtualCameraOutput, VirtualCameraUnavailable
