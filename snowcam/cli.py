@@ -126,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_pipeline_commands(sub)
+    from snowcam.virtualcam_cli import add_virtualcam_command
+
+    add_virtualcam_command(sub)
     return parser
 
 
