@@ -71,9 +71,8 @@ def install_hint(system: str | None = None) -> str:
     """What to install so that a virtual camera exists, for ``system`` (default: this machine's)."""
     system = system or platform.system()
     if system == "Linux":
-        return (
-            "Install and load v4l2loopback, then try again: "
-            f"{LINUX_INSTALL_COMMANDS[0]} && {LINUX_INSTALL_COMMANDS[1]}"
+        return "Install and load v4l2loopback, then try again:\n" + "\n".join(
+            f"    {command}" for command in LINUX_INSTALL_COMMANDS
         )
     if system in ("Windows", "Darwin"):
         extra = (
@@ -134,16 +133,22 @@ class VirtualCameraOutput:
     ``device`` asks for a particular device (``/dev/video2`` on Linux); ``None`` takes the first
     one available. ``factory`` opens the device (default :func:`open_pyvirtualcam`; tests pass
     a fake). ``fps`` (frames per second) is the rate :meth:`write` opens the device at when it
-    was not opened before.
+    was not opened before. ``on_open(device_name)`` is called after each successful open, on the
+    thread that opened it.
 
     It is a live-session output: ``write(frame_bgr, t_s)`` and ``close()``.
     """
 
     def __init__(
-        self, device: str | None = None, factory: CameraFactory | None = None, fps: float = 30.0
+        self,
+        device: str | None = None,
+        factory: CameraFactory | None = None,
+        fps: float = 30.0,
+        on_open: Callable[[str], None] | None = None,
     ) -> None:
         self.requested_device = device
         self.fps = fps
+        self._on_open = on_open
         self._factory = factory or open_pyvirtualcam
         self._camera: VirtualCameraDevice | None = None
         self._size_px: tuple[int, int] | None = None
@@ -188,6 +193,8 @@ class VirtualCameraOutput:
         self._size_px = (width, height)
         self._device_name = str(camera.device)
         self.frames_sent = 0
+        if self._on_open is not None:
+            self._on_open(self._device_name)
         return self._device_name
 
     def send(self, frame: Frame) -> None:

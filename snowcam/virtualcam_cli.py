@@ -1,29 +1,41 @@
-"""``snowcam virtualcam``: the filtered picture to a virtual camera, without a window, until Ctrl+C."""
+"""``snowcam virtualcam``: the live session without a window, sent to a virtual camera, until Ctrl+C.
+
+The command runs the app's :class:`snowcam.session.Session` (camera grabbing or real-time file
+pacing with late frames skipped, the filters, the mirroring rule) with one output, a
+:class:`snowcam.virtualcam.VirtualCameraOutput`, opened at the source's size and rate once the
+source is live.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import signal
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from types import FrameType
 
-import cv2
-
 from snowcam.errors import UserError
-from snowcam.sources import FrameSource
-from snowcam.types import Frame
+from snowcam.feeds import CameraSpec, FileSpec
+from snowcam.sources import CameraSource, FrameSource, VideoFileSource
 from snowcam.virtualcam import CameraFactory, VirtualCameraOutput, VirtualCameraUnavailable
 
-# The virtual camera factory; None is pyvirtualcam. Tests replace it with a fake.
+OUTPUT_NAME = "virtualcam"
+# The virtual camera factory; None is pyvirtualcam. Tests replace it (and open_camera) with fakes.
 CAMERA_FACTORY: CameraFactory | None = None
 
-# A video file that falls further behind real time than this restarts its clock instead of
-# rushing to catch up (a stall would otherwise be followed by a burst of frames).
-MAX_LAG_S = 0.5
+
+def open_camera(spec: CameraSpec) -> FrameSource:
+    """The camera a ``CameraSpec`` names, at its requested size and rate."""
+    return CameraSource(spec.index, spec.width, spec.height, spec.fps)
+
+
+def open_video(spec: FileSpec) -> FrameSource:
+    """The video file a ``FileSpec`` names, looping when asked."""
+    return VideoFileSource(spec.path, loop=spec.loop)
 
 
 def add_virtualcam_command(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +44,7 @@ def add_virtualcam_command(sub: argparse._SubParsersAction) -> None:
         "virtualcam",
         help="send the filtered picture to a virtual camera (for Zoom, Meet, Teams, Discord, OBS) "
         "until Ctrl+C",
-        description="Runs the pipeline and filters without a window and sends the picture to a virtual "
+        description="Runs the live session without a window and sends the filtered picture to a virtual "
         "camera that video-call apps can choose. Needs the optional extra: "
         'python -m pip install "snowcam[virtualcam]".',
     )
@@ -49,33 +61,11 @@ def add_virtualcam_command(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--mirror",
         action="store_true",
-        help="send the selfie view (mirrored), as the app's preview shows it; by default the picture is "
-        "sent unmirrored, as the other side of a call expects",
+        help="send a camera's selfie view (mirrored), as the app's preview shows it; by default the "
+        "picture is sent unmirrored, as the other side of a call expects (video files: as recorded)",
     )
     p.add_argument("--model", default=None, help="a .tflite model (default: the shipped one)")
     p.set_defaults(handler=cmd_virtualcam)
-
-
-class RealTimePacer:
-    """Holds frames back until their time: a frame stamped ``t_s`` goes out ``t_s`` after the first.
-
-    ``clock`` returns seconds; ``wait(timeout_s)`` sleeps and returns True to stop early (a
-    ``threading.Event.wait`` does both).
-    """
-
-    def __init__(self, clock: Callable[[], float], wait: Callable[[float], bool]) -> None:
-        self._clock = clock
-        self._wait = wait
-        self._origin_s: float | None = None
-
-    def until(self, t_s: float) -> bool:
-        """Wait until the frame stamped ``t_s`` is due; True when asked to stop meanwhile."""
-        now = self._clock()
-        if self._origin_s is None or now - (self._origin_s + t_s) > MAX_LAG_S:
-            self._origin_s = now - t_s
-            return False
-        delay = self._origin_s + t_s - now
-        return self._wait(delay) if delay > 0 else False
 
 
 @contextlib.contextmanager
@@ -96,66 +86,110 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def cmd_virtualcam(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    """Run until the source ends (a video without --loop), ``stop`` is set, or SIGINT/SIGTERM; exit 0.
+class _NoTraceback(logging.Formatter):
+    """One line per record: a command shows what went wrong, not a traceback."""
 
-    The device is released on every way out. No virtual camera, a missing extra, a bad source or
-    filter: a UserError (exit 2) whose message says what to do.
+    def formatException(self, ei: object) -> str:
+        return ""
+
+
+@contextlib.contextmanager
+def session_warnings_on_one_line() -> Iterator[None]:
+    """While inside, the session's warnings and errors reach stderr as one line each.
+
+    Only when nothing else configured logging (then Python would print them with tracebacks).
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(_NoTraceback("snowcam virtualcam: %(message)s"))
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+
+
+def cmd_virtualcam(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    """Run until a video without --loop ends, ``stop`` is set, or SIGINT/SIGTERM; then exit 0.
+
+    The device is released on every way out. No virtual camera, a missing extra, a source that
+    cannot be opened, an unknown filter: a UserError (exit 2) whose message says what to do.
     """
     if args.loop and args.video is None:
         raise UserError("--loop needs --video CLIP")
     stop = stop or threading.Event()
-    with stop_on_signals(stop):
+    with stop_on_signals(stop), session_warnings_on_one_line():
         return _stream(args, stop)
 
 
 def _stream(args: argparse.Namespace, stop: threading.Event) -> int:
     from snowcam.commands import _build
-    from snowcam.pipeline import run
-    from snowcam.sources import CameraSource, SourceError, VideoFileSource
+    from snowcam.events import (
+        CaptureSettings,
+        CaptureState,
+        OutputFailed,
+        SessionEvent,
+        SourceFailed,
+        StateChanged,
+    )
+    from snowcam.filters.selection import Selection
+    from snowcam.session import Session
 
     pipeline = _build(args.model, args.filter)
+    output = VirtualCameraOutput(args.device, CAMERA_FACTORY)
+    errors: list[str] = []
+
+    def fail(message: str) -> None:
+        errors.append(message)
+        stop.set()
+
+    def on_event(event: SessionEvent) -> None:  # on the session thread
+        match event:
+            case StateChanged(state=CaptureState.LIVE, info=info) if info and not output.is_open:
+                try:
+                    device = output.open(info.width, info.height, info.fps)
+                except VirtualCameraUnavailable as exc:
+                    fail(str(exc))
+                    return
+                session.add_output(OUTPUT_NAME, output, as_view=args.mirror)
+                print(
+                    f"snowcam virtualcam: sending {info.name} ({info.width}×{info.height}, "
+                    f"{info.fps:g} fps{', mirrored' if args.mirror else ''}) to {device}; "
+                    "press Ctrl+C to stop",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            case StateChanged(state=CaptureState.ENDED):
+                stop.set()
+            case SourceFailed(message=message) | OutputFailed(message=message):
+                fail(message)
+
+    # The headless session takes no photos or recordings; its capture folders are never written.
+    session = Session(
+        lambda spec: open_camera(spec),  # looked up when called, so a test can replace it
+        lambda spec: open_video(spec),
+        CaptureSettings(Path.cwd(), Path.cwd()),
+        on_event=on_event,
+        processor=pipeline,
+    )
+    session.set_selection(Selection(tuple(dict.fromkeys(args.filter))))
+    session.set_loop(args.loop)
+    session.set_mirror(True)  # the view is the selfie view; --mirror sends the view
+    spec = FileSpec(Path(args.video), args.loop) if args.video else CameraSpec(args.camera or 0)
+    session.open(spec)
+    thread = threading.Thread(target=session.run, name="snowcam-session", daemon=True)
+    thread.start()
     try:
-        source: FrameSource = (
-            VideoFileSource(args.video, loop=args.loop)
-            if args.video is not None
-            else CameraSource(0 if args.camera is None else args.camera)
-        )
-    except SourceError as exc:
-        raise UserError(str(exc)) from None
-    with source, VirtualCameraOutput(args.device, CAMERA_FACTORY) as output:
-        info = source.info
-        try:
-            device = output.open(info.width, info.height, info.fps)
-        except VirtualCameraUnavailable as exc:
-            raise UserError(str(exc)) from None
-        print(
-            f"snowcam virtualcam: sending {info.name} ({info.width}×{info.height}, {info.fps:g} fps"
-            f"{', mirrored' if args.mirror else ''}) to {device}; press Ctrl+C to stop",
-            file=sys.stderr,
-            flush=True,
-        )
-        pacer = RealTimePacer(time.monotonic, stop.wait) if args.video is not None else None
-        frames = _Mirrored(source) if args.mirror else source
-        try:
-            for result in run(frames, pipeline, stop):  # type: ignore[arg-type]
-                if pacer is not None and pacer.until(result.t_s):
-                    break
-                output.send(result.output)
-        except (SourceError, VirtualCameraUnavailable) as exc:
-            raise UserError(str(exc)) from None
-        sent = output.frames_sent
-    print(f"snowcam virtualcam: sent {sent} frames to {device}, released it", file=sys.stderr)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        session.stop()
+        thread.join()  # the session closes its outputs: the device is released
+    if errors:
+        raise UserError(errors[0])
+    print(f"snowcam virtualcam: sent {output.frames_sent} frames, released the device", file=sys.stderr)
     return 0
-
-
-class _Mirrored:
-    """A source whose frames are flipped left-right before the pipeline sees them (selfie view)."""
-
-    def __init__(self, source: FrameSource) -> None:
-        self.source = source
-        self.info = source.info
-
-    def read(self) -> tuple[float, Frame] | None:
-        item = self.source.read()
-        return None if item is None else (item[0], cv2.flip(item[1], 1))

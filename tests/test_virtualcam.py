@@ -5,8 +5,10 @@ from __future__ import annotations
 import glob
 import platform
 import sys
+from pathlib import Path
 from typing import ClassVar
 
+import cv2
 import numpy as np
 import pytest
 
@@ -263,3 +265,35 @@ def test_the_real_pyvirtualcam_failure_is_explained(monkeypatch: pytest.MonkeyPa
         VirtualCameraOutput().open(64, 48, 30.0)
     assert "'v4l2loopback' backend: No v4l2 loopback device found" in str(info.value)
     assert "sudo modprobe v4l2loopback exclusive_caps=1 card_label=snowcam" in str(info.value)
+
+
+def test_every_frame_of_a_replay_reaches_the_virtual_camera_through_the_session(tmp_path: Path) -> None:
+    """The session (not paced, no model) replays a clip into the output: one sent frame per frame."""
+    from snowcam.events import CaptureSettings, CaptureState
+    from snowcam.session import FileSpec, Session
+    from snowcam.sources import VideoFileSource
+
+    clip, n_frames = tmp_path / "clip.mp4", 9
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (48, 32))
+    for i in range(n_frames):
+        writer.write(bgr(48, 32, (0, 20 * i, 200)))
+    writer.release()
+    factory = FakeVirtualCameraFactory()
+    session = Session(
+        lambda spec: pytest.fail("no camera here"),
+        lambda spec: VideoFileSource(spec.path, loop=spec.loop),
+        CaptureSettings(tmp_path, tmp_path),
+        realtime=False,
+    )
+    session.set_loop(False)
+    session.open(FileSpec(clip, loop=False))
+    session.add_output("virtualcam", VirtualCameraOutput(factory=factory, fps=15.0))
+    session.run_until(lambda: session.state is CaptureState.ENDED)
+    session.close()
+    camera = factory.last
+    assert (camera.width, camera.height, camera.fps) == (48, 32, 15.0)
+    assert len(camera.frames) == n_frames
+    greens = [int(f[..., 1].mean()) for f in camera.frames]
+    assert greens == sorted(greens) and greens[0] < greens[-1]  # in order
+    assert int(camera.frames[0][..., 0].mean()) > 150  # red is the first channel: RGB
+    assert camera.closed
