@@ -6,7 +6,7 @@ state as a checkmark in the menus (never an icon, which hid the state on the dar
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
@@ -83,8 +83,11 @@ class WindowActions:
         self._window.addAction(action)
         return action
 
-    def build_menus(self, bar: QMenuBar) -> tuple[QMenu, QMenu]:
-        """Fill the menu bar; returns the Camera menu (filled by the window) and the Saving menu."""
+    def build_menus(self, bar: QMenuBar, outputs: Sequence[QAction] = ()) -> tuple[QMenu, QMenu]:
+        """Fill the menu bar; returns the Camera menu (filled by the window) and the Saving menu.
+
+        ``outputs`` (the virtual camera's toggle and setting) go in the Capture menu.
+        """
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.open, self.demo])
         file_menu.addSeparator()
@@ -96,6 +99,9 @@ class WindowActions:
         capture_menu.addActions([self.snapshot, self.record])
         capture_menu.addSeparator()
         capture_menu.addAction(self.countdown)
+        if outputs:
+            capture_menu.addSeparator()
+            capture_menu.addActions(list(outputs))
         saving = QMenu("Saving", self._window)
         saving.addActions([self.png, self.jpg])
         saving.addSeparator()

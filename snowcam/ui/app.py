@@ -29,6 +29,7 @@ from snowcam.ui.main_window import MainWindow
 from snowcam.ui.settings import AppSettings
 from snowcam.ui.theme import app_icon, apply_theme
 from snowcam.ui.worker import SessionWorker
+from snowcam.virtualcam import CameraFactory
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ class AppDeps:
     it is ready); ``camera_factory``/``video_factory`` open sources and raise ``SourceError``;
     ``recorder_factory`` opens a recording's file; ``camera_lister`` names the cameras;
     ``watch_cameras`` follows plugging and unplugging; ``store`` is where settings live (default:
-    the user's config); ``thumbnails`` turns the gallery's live close-ups on.
+    the user's config); ``thumbnails`` turns the gallery's live close-ups on;
+    ``virtualcam_factory`` opens the virtual camera (``None``: pyvirtualcam).
     """
 
     processor_factory: Callable[[], FrameProcessor] = default_processor
@@ -79,6 +81,7 @@ class AppDeps:
     store: QSettings | None = None
     demo_clip: Path = field(default_factory=lambda: assets_dir() / "demo.mp4")
     thumbnails: bool = True
+    virtualcam_factory: CameraFactory | None = None
 
 
 def seconds_since_process_start() -> float:
@@ -136,7 +139,15 @@ def create_window(
     worker = SessionWorker(make_session, deps.processor_factory)
     watcher = CameraWatcher(deps.camera_lister) if deps.watch_cameras else None
     window = MainWindow(
-        worker, settings, store, cameras, deps.demo_clip, launched_s, watcher, closeups=deps.thumbnails
+        worker,
+        settings,
+        store,
+        cameras,
+        deps.demo_clip,
+        launched_s,
+        watcher,
+        closeups=deps.thumbnails,
+        virtualcam_factory=deps.virtualcam_factory,
     )
     worker.setParent(window)
     window.start(first_source(video, camera, settings, cameras))

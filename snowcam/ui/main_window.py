@@ -56,8 +56,10 @@ from snowcam.ui.gallery import FilterGallery, StrengthPanel
 from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.settings import AppSettings
 from snowcam.ui.source_picker import SourcePicker, camera_entries, fill_camera_menu
+from snowcam.ui.virtualcam import VirtualCameraToggle
 from snowcam.ui.widgets import Banner, NoSourcePanel, PreviewWidget
 from snowcam.ui.worker import SessionWorker
+from snowcam.virtualcam import CameraFactory
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class MainWindow(QMainWindow):
         launched_s: float | None = None,
         watcher: CameraWatcher | None = None,
         closeups: bool = True,
+        virtualcam_factory: CameraFactory | None = None,
     ) -> None:
         super().__init__()
         self.worker = worker
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("snowcam")
         self.setAcceptDrops(True)
         self.actions = WindowActions(self)
+        self.virtualcam = VirtualCameraToggle(self, virtualcam_factory)
         self._build_ui()
         self._build_menus()
         self._connect()
@@ -168,6 +172,8 @@ class MainWindow(QMainWindow):
         self.mirror_button = self._toggle_button("mirror", "Mirror", self.actions.mirror)
         self.countdown_button = self._toggle_button("timer", "3 s", self.actions.countdown)
         self.overlay_button = self._toggle_button("stats", "Stats", self.actions.overlay)
+        self.virtualcam_button = self._toggle_button("camera", "Virtual camera", self.virtualcam.action)
+        self.virtualcam_button.setToolTip(self.virtualcam.action.toolTip())
         self.capture_menu_button = QToolButton()
         self.capture_menu_button.setObjectName("toggle")
         self.capture_menu_button.setIcon(theme.icon("tune"))
@@ -175,7 +181,13 @@ class MainWindow(QMainWindow):
         self.capture_menu_button.setToolTip("Where and how photos and videos are saved")
         self.capture_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.capture_menu_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        for b in (self.mirror_button, self.countdown_button, self.overlay_button, self.capture_menu_button):
+        for b in (
+            self.virtualcam_button,
+            self.mirror_button,
+            self.countdown_button,
+            self.overlay_button,
+            self.capture_menu_button,
+        ):
             row.addWidget(b)
         return top
 
@@ -247,7 +259,9 @@ class MainWindow(QMainWindow):
         self._fill_resolution_combo()
 
     def _build_menus(self) -> None:
-        self.camera_menu, saving = self.actions.build_menus(self.menuBar())
+        self.camera_menu, saving = self.actions.build_menus(
+            self.menuBar(), [self.virtualcam.action, self.virtualcam.mirror_action]
+        )
         self._fill_camera_menu()
         self.capture_menu_button.setMenu(saving)
 

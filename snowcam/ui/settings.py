@@ -54,6 +54,7 @@ class AppSettings:
     video_dir: str = field(default_factory=default_video_dir)
     loop: bool = True
     last_video_dir: str = ""
+    virtualcam_mirror: bool = False
 
     @classmethod
     def load(cls, store: QSettings) -> AppSettings:
@@ -92,6 +93,7 @@ class AppSettings:
             video_dir=str(get("capture/video_dir", d.video_dir, str)) or d.video_dir,
             loop=bool(get("replay/loop", d.loop, bool)),
             last_video_dir=str(get("replay/last_dir", d.last_video_dir, str)),
+            virtualcam_mirror=bool(get("virtualcam/mirror", d.virtualcam_mirror, bool)),
         )
 
     def save(self, store: QSettings) -> None:
@@ -110,3 +112,4 @@ class AppSettings:
         store.setValue("capture/video_dir", self.video_dir)
         store.setValue("replay/loop", self.loop)
         store.setValue("replay/last_dir", self.last_video_dir)
+        store.setValue("virtualcam/mirror", self.virtualcam_mirror)
