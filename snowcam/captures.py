@@ -23,17 +23,26 @@ logger = logging.getLogger(__name__)
 VIDEO_SUFFIX = ".mp4"
 
 
+# How a gallery close-up frames the face, by filter group: (zoom, lift). Beauty filters change
+# the face itself, so their close-up is tight; face stickers reach above the brows (ears, hats),
+# so theirs shows the head with room above it.
+CLOSEUP_FRAMING: dict[str, tuple[float, float]] = {"beauty": (1.5, 0.0), "face": (2.4, 0.25)}
+DEFAULT_CLOSEUP_FRAMING = (1.9, 0.0)
+
+
 def face_crop_xywh(
-    frame_shape: tuple[int, ...], faces: Sequence[Face], zoom: float = 2.0
+    frame_shape: tuple[int, ...], faces: Sequence[Face], zoom: float = 2.0, lift: float = 0.0
 ) -> tuple[int, int, int, int]:
     """A square ``(x, y, side, side)`` in frame pixels around the first face, or the centre square.
 
-    The side is ``zoom`` times the face box's larger side, clipped to the frame.
+    The side is ``zoom`` times the face box's larger side, clipped to the frame; its centre is
+    ``lift`` face-box heights above the box's centre.
     """
     height, width = frame_shape[:2]
     if faces:
         box = faces[0].box
         cx, cy = box.center_xy
+        cy -= lift * box.h
         side = zoom * max(box.w, box.h)
     else:
         cx, cy, side = width / 2.0, height / 2.0, float(min(width, height))
@@ -110,14 +119,17 @@ def render_closeup(
     t_s: float,
     size_px: int,
     zoom: float = 1.9,
+    lift: float = 0.0,
 ) -> Frame:
     """A ``size_px`` square close-up of the first face with ``filters`` drawn by :func:`render`.
+
+    ``zoom`` and ``lift`` frame it as in :func:`face_crop_xywh` (see :data:`CLOSEUP_FRAMING`).
 
     The square around the face (``zoom`` × its box) is cut and shrunk first and the faces moved
     into it, so a close-up costs a fraction of a whole frame. It is in the camera's orientation
     (the session mirrors it like the preview).
     """
-    x, y, side, _ = face_crop_xywh(frame.shape, faces, zoom)
+    x, y, side, _ = face_crop_xywh(frame.shape, faces, zoom, lift)
     work_px = min(side, 2 * size_px)
     scale = work_px / side
     crop = cv2.resize(frame[y : y + side, x : x + side], (work_px, work_px), interpolation=cv2.INTER_AREA)

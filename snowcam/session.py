@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import cv2
 import numpy.typing as npt
 
-from snowcam.captures import render_closeup, square_thumbnail
+from snowcam.captures import CLOSEUP_FRAMING, DEFAULT_CLOSEUP_FRAMING, render_closeup, square_thumbnail
 from snowcam.events import (
     CaptureSettings,
     CaptureState,
@@ -672,7 +672,8 @@ class Session:
         for name in names:
             effect = self._closeup_filters.get(self._closeup_key(name))
             if effect is not None:
-                closeup = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX)
+                zoom, lift = CLOSEUP_FRAMING.get(FILTERS[name].group, DEFAULT_CLOSEUP_FRAMING)
+                closeup = render_closeup(r.frame, r.faces, (effect,), r.t_s, THUMB_PX, zoom, lift)
                 images[name] = mirror_view(closeup, last.mirrored)
         if images:
             self._emit(Closeups(images))

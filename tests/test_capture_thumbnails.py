@@ -10,7 +10,15 @@ import cv2
 import numpy as np
 import pytest
 
-from snowcam.captures import read_capture_thumbnail, recent_captures, render_closeup, transform_faces
+from snowcam.captures import (
+    CLOSEUP_FRAMING,
+    DEFAULT_CLOSEUP_FRAMING,
+    face_crop_xywh,
+    read_capture_thumbnail,
+    recent_captures,
+    render_closeup,
+    transform_faces,
+)
 from snowcam.filters import create_filter, render
 from snowcam.sinks import is_snapshot_name, save_image_atomic, snapshot_path
 from snowcam.types import Face, FaceBox, Keypoints
@@ -59,3 +67,17 @@ def test_a_closeup_draws_what_render_draws_on_the_whole_frame() -> None:
     plain = cv2.resize(frame[y0 : y0 + side, x0 : x0 + side], (96, 96), interpolation=cv2.INTER_AREA)
     error = np.abs(closeup.astype(int) - reference.astype(int)).mean()
     assert error < 0.5 * np.abs(plain.astype(int) - reference.astype(int)).mean()
+
+
+def test_a_head_sticker_closeup_has_room_above_the_face() -> None:
+    frame = textured_frame(480, 640)
+    face = Face(FaceBox(270, 230, 100, 100), Keypoints(template_points((320.0, 260.0), 60.0)))
+    crown = create_filter("crown")
+    zoom, lift = CLOSEUP_FRAMING["face"]
+    _, y, side, _ = face_crop_xywh(frame.shape, (face,), zoom, lift)
+    assert y + side / 2 == pytest.approx(280 - lift * 100, abs=1), "the square is lifted above the box centre"
+    whole = render(frame, (face,), (crown,))
+    drawn_ys = np.nonzero((whole != frame).any(axis=2))[0]
+    assert drawn_ys.min() >= y, "the crown is inside the close-up's square"
+    tight_y = face_crop_xywh(frame.shape, (face,), *DEFAULT_CLOSEUP_FRAMING)[1]
+    assert drawn_ys.min() < tight_y, "without the lift the crown would be cut (the test would mean nothing)"
