@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 
 def default_processor() -> FrameProcessor:
-    """The real pipeline (Haar detector, shipped LiteRT model), no filters yet.
+    """The real pipeline (BlazeFace detector, shipped LiteRT model), no filters yet.
 
     Raises:
         snowcam.keypoints.ModelError: the model is missing or invalid (the app then runs unfiltered).
