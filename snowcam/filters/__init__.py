@@ -150,14 +150,18 @@ register(
 def _register_beauty() -> None:
     from snowcam.filters import beauty
 
-    for name, title, factory, default in (
-        ("beauty-smooth", "Smooth skin", beauty.SkinSmooth, 0.7),
-        ("beauty-slim", "Slim face", beauty.FaceSlim, 0.6),
-        ("beauty-eyes", "Bright eyes", beauty.EyeBrighten, 0.6),
-        ("beauty-teeth", "White teeth", beauty.TeethWhiten, 0.7),
-        ("beauty-lips", "Rose lips", beauty.LipColour, 0.6),
+    for title, cls in (
+        ("Smooth skin", beauty.SkinSmooth),
+        ("Slim face", beauty.FaceSlim),
+        ("Bright eyes", beauty.EyeBrighten),
+        ("White teeth", beauty.TeethWhiten),
+        ("Rose lips", beauty.LipColour),
     ):
-        register(FilterInfo(name, title, factory, "beauty", has_strength=True, default_strength=default))
+        register(
+            FilterInfo(
+                cls.NAME, title, cls, "beauty", has_strength=True, default_strength=cls.DEFAULT_STRENGTH
+            )
+        )
 
 
 def _register_effects() -> None:

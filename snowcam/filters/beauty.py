@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import cv2
 import numpy as np
@@ -35,10 +36,20 @@ Points = npt.NDArray[np.float64]
 _WORK_FACE_PX = 110.0
 
 
-def _check_strength(name: str, strength: float) -> float:
-    if not 0.0 <= strength <= 1.0:
-        raise ValueError(f"{name} strength must be in [0, 1], got {strength}")
-    return float(strength)
+class _BeautyFilter(FaceFilter):
+    """A per-face beauty filter with a strength in [0, 1]; subclasses set NAME and DEFAULT_STRENGTH."""
+
+    __slots__ = ("group", "name", "strength")
+    NAME: ClassVar[str]
+    DEFAULT_STRENGTH: ClassVar[float]
+
+    def __init__(self, strength: float | None = None) -> None:
+        value = self.DEFAULT_STRENGTH if strength is None else strength
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"{self.NAME} strength must be in [0, 1], got {value}")
+        self.name = self.NAME
+        self.group = "beauty"
+        self.strength = float(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +134,12 @@ def face_outline(xy: Points) -> Points:
     return np.concatenate([xy[0:17], forehead])
 
 
-class SkinSmooth(FaceFilter):
+class SkinSmooth(_BeautyFilter):
     """Skin smoothing on the face outline, keeping eyes, brows and lips sharp (module docstring)."""
 
-    __slots__ = ("group", "name", "strength")
-
-    def __init__(self, strength: float = 0.7) -> None:
-        self.name = "beauty-smooth"
-        self.group = "beauty"
-        self.strength = _check_strength(self.name, strength)
+    __slots__ = ()
+    NAME = "beauty-smooth"
+    DEFAULT_STRENGTH = 0.7
 
     def apply_face(self, out: Frame, face: Face) -> None:
         xy = _face_points(face)
@@ -170,20 +178,17 @@ class SkinSmooth(FaceFilter):
         _blend(region, smooth, weight)
 
 
-class FaceSlim(FaceFilter):
+class FaceSlim(_BeautyFilter):
     """Face slimming: a smooth local warp of the jaw line towards the face's centre line."""
 
-    __slots__ = ("group", "name", "strength")
+    __slots__ = ()
+    NAME = "beauty-slim"
+    DEFAULT_STRENGTH = 0.6
 
     # At strength 1 a jaw point moves this fraction of its distance to the face's centre line
     # (the lower face narrows by about that much); its displacement fades out over RADIUS.
     SQUEEZE = 0.12
     RADIUS = 0.22  # in face widths (jaw 0 to 16)
-
-    def __init__(self, strength: float = 0.6) -> None:
-        self.name = "beauty-slim"
-        self.group = "beauty"
-        self.strength = _check_strength(self.name, strength)
 
     def apply_face(self, out: Frame, face: Face) -> None:
         xy = _face_points(face)
@@ -236,15 +241,12 @@ def _displacement_maps(
     return base_x - dx, base_y - dy
 
 
-class EyeBrighten(FaceFilter):
+class EyeBrighten(_BeautyFilter):
     """Eye brightening: the eyes (inside their contours) lighter, with more local contrast."""
 
-    __slots__ = ("group", "name", "strength")
-
-    def __init__(self, strength: float = 0.6) -> None:
-        self.name = "beauty-eyes"
-        self.group = "beauty"
-        self.strength = _check_strength(self.name, strength)
+    __slots__ = ()
+    NAME = "beauty-eyes"
+    DEFAULT_STRENGTH = 0.6
 
     def apply_face(self, out: Frame, face: Face) -> None:
         xy = _face_points(face)
@@ -273,15 +275,12 @@ class EyeBrighten(FaceFilter):
 _LIGHTEN = np.clip(255.0 * (np.arange(256) / 255.0) ** 0.8 + 4.0, 0, 255).astype(np.uint8)
 
 
-class TeethWhiten(FaceFilter):
+class TeethWhiten(_BeautyFilter):
     """Teeth whitening: bright pixels inside the inner lips lose their yellow and lighten a little."""
 
-    __slots__ = ("group", "name", "strength")
-
-    def __init__(self, strength: float = 0.7) -> None:
-        self.name = "beauty-teeth"
-        self.group = "beauty"
-        self.strength = _check_strength(self.name, strength)
+    __slots__ = ()
+    NAME = "beauty-teeth"
+    DEFAULT_STRENGTH = 0.7
 
     def apply_face(self, out: Frame, face: Face) -> None:
         xy = _face_points(face)
@@ -313,17 +312,14 @@ class TeethWhiten(FaceFilter):
         )
 
 
-class LipColour(FaceFilter):
+class LipColour(_BeautyFilter):
     """Lip colour: a rose tint on the lips (outer minus inner contour), keeping their shading."""
 
-    __slots__ = ("group", "name", "strength")
+    __slots__ = ()
+    NAME = "beauty-lips"
+    DEFAULT_STRENGTH = 0.6
 
     TINT_BGR = (120, 85, 205)
-
-    def __init__(self, strength: float = 0.6) -> None:
-        self.name = "beauty-lips"
-        self.group = "beauty"
-        self.strength = _check_strength(self.name, strength)
 
     def apply_face(self, out: Frame, face: Face) -> None:
         xy = _face_points(face)
