@@ -125,8 +125,24 @@ def weighted_nms(
     return out
 
 
+def zoom_tiles(width: int, height: int) -> list[tuple[int, int, int]]:
+    """Square tiles ``(x, y, side)`` in frame pixels for BlazeFace's zoomed pass: side half the frame's
+    longer side (so each is seen twice as big as in the whole-frame pass), overlapping each
+    neighbour by at least half a side so that any face up to half a side wide lies whole in one.
+    Row by row; a 640×480 frame gives 6 tiles of 320 px (x 0, 160, 320; y 0, 160).
+    """
+    side = max(1, min(round(max(width, height) / 2), width, height))
+
+    def starts(length: int) -> list[int]:
+        n = int(np.ceil(max(length - side, 0) / (side / 2))) + 1
+        return [round(v) for v in np.linspace(0, length - side, n)]
+
+    return [(x, y, side) for y in starts(height) for x in starts(width)]
+
+
 class BlazeFaceDetector:
-    """Faces with BlazeFace short-range: the whole frame, letterboxed to 128×128, one model run.
+    """Faces with BlazeFace short-range: the whole frame, letterboxed to 128×128, one model run,
+    plus (``zoom=True``) one zoomed tile per call.
 
     Boxes are reported in the convention of OpenCV's frontal Haar cascade (square, forehead to
     chin), so that the keypoint model's detector calibration applies to them: BlazeFace's own box
@@ -147,6 +163,7 @@ class BlazeFaceDetector:
         min_score: float = 0.5,
         min_face_px: float = 20.0,
         num_threads: int = 1,
+        zoom: bool = False,
     ) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
@@ -170,14 +187,43 @@ class BlazeFaceDetector:
         self._boxes_index, self._scores_index = outs[(N_ANCHORS, 16)], outs[(N_ANCHORS, 1)]
         self.anchors = ssd_anchors()
         self.min_score, self.min_face_px = min_score, min_face_px
+        self.zoom = zoom
+        self._next_tile = 0
 
     def detections(self, frame: Frame) -> list[Detection]:
         """BlazeFace's own detections of a BGR frame, in frame pixels, best first."""
+        boxes, scores, keypoints = self._run(frame)
+        return weighted_nms(boxes, scores, keypoints)
+
+    def zoomed_detections(self, frame: Frame) -> list[Detection]:
+        """The whole frame's detections merged with those of the next zoom tile, in frame pixels."""
         height, width = frame.shape[:2]
+        tiles = zoom_tiles(width, height)
+        x, y, side = tiles[self._next_tile % len(tiles)]
+        self._next_tile = (self._next_tile + 1) % len(tiles)
+        boxes, scores, keypoints = self._run(frame)
+        t_boxes, t_scores, t_keypoints = self._run(frame[y : y + side, x : x + side])
+        margin = 2.0  # px: a box this close to an inner edge of the tile is a cut face
+        lo = np.array([x > 0, y > 0]) * margin
+        hi = np.array([x + side < width, y + side < height]) * -margin + side
+        whole = np.all(t_boxes[:, :2] > lo, axis=1) & np.all(t_boxes[:, 2:] < hi, axis=1)
+        shift = np.array([x, y], np.float32)
+        return weighted_nms(
+            np.concatenate([boxes, t_boxes[whole] + np.tile(shift, 2)]),
+            np.concatenate([scores, t_scores[whole]]),
+            np.concatenate([keypoints, t_keypoints[whole] + shift]),
+        )
+
+    def _run(
+        self, image: Frame
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """The model on a BGR image letterboxed to its input: boxes, scores, keypoints (as
+        :func:`decode`) in the image's pixels, before suppression."""
+        height, width = image.shape[:2]
         side = max(height, width)
         factor = INPUT_SIZE / side
         size = (max(1, round(width * factor)), max(1, round(height * factor)))
-        small = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+        small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         square = np.zeros((INPUT_SIZE, INPUT_SIZE, 3), np.float32)
         top, left = (INPUT_SIZE - small.shape[0]) // 2, (INPUT_SIZE - small.shape[1]) // 2
         square[top : top + small.shape[0], left : left + small.shape[1]] = small[..., ::-1] / 127.5 - 1.0
@@ -189,18 +235,15 @@ class BlazeFaceDetector:
             self.anchors,
             self.min_score,
         )
-        # Input fractions -> frame pixels: undo the letterbox's offset and scale.
+        # Input fractions -> image pixels: undo the letterbox's offset and scale.
         scale, pad = INPUT_SIZE / factor, np.array([left, top], np.float32) / factor
-        return [
-            Detection(d.box_xyxy * scale - np.tile(pad, 2), d.score, d.keypoints_xy * scale - pad)
-            for d in weighted_nms(boxes, scores, keypoints)
-        ]
+        return boxes * scale - np.tile(pad, 2), scores, keypoints * scale - pad
 
     def detect(self, frame: Frame) -> list[FaceBox]:
         """Faces in a BGR frame as cascade-convention boxes in frame pixels, best score first."""
         dx, dy, k = self.TO_CASCADE_BOX
         found = []
-        for det in self.detections(frame):
+        for det in self.zoomed_detections(frame) if self.zoom else self.detections(frame):
             x0, y0, x1, y1 = det.box_xyxy.tolist()
             w = x1 - x0
             if w < self.min_face_px or y1 - y0 <= 0:

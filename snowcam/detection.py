@@ -123,16 +123,22 @@ def _to_frame(boxes: list, factor: float) -> list[FaceBox]:
 def still_image_detector(name: str = "haar") -> FaceDetector:
     """The detector as ``snowcam eval`` (and, for Haar, training) uses it on data sets of still images.
 
-    Faces down to 20 px (data-set faces are small), Haar on frames shrunk to at most 400 px; the
-    app's live settings are in :class:`snowcam.pipeline.PipelineSettings`.
+    Faces down to 20 px (data-set faces are small), Haar on frames shrunk to at most 400 px, no
+    zoomed pass (it takes turns over a stream's frames); the app's live settings are in :class:`snowcam.pipeline.PipelineSettings`.
     """
     return create_detector(name, min_face_px=20, haar_max_side_px=400)
 
 
 def create_detector(
-    name: str, min_face_px: int = 48, haar_max_side_px: int = 320, haar_scale_factor: float = 1.1
+    name: str,
+    min_face_px: int = 48,
+    haar_max_side_px: int = 320,
+    haar_scale_factor: float = 1.1,
+    zoom: bool = False,
 ) -> FaceDetector:
     """The detector called ``name`` (one of :data:`DETECTORS`), ignoring faces under ``min_face_px``.
+    ``zoom`` adds BlazeFace's zoomed pass over one tile per call (small faces in a stream; see
+    :class:`snowcam.blazeface.BlazeFaceDetector`); Haar ignores it.
 
     Raises:
         ValueError: an unknown name.
@@ -141,7 +147,7 @@ def create_detector(
     if name == "blazeface":
         from snowcam.blazeface import BlazeFaceDetector
 
-        return BlazeFaceDetector(min_face_px=min_face_px)
+        return BlazeFaceDetector(min_face_px=min_face_px, zoom=zoom)
     if name == "haar":
         return HaarFaceDetector(
             min_face_px=min_face_px, max_side_px=haar_max_side_px, scale_factor=haar_scale_factor

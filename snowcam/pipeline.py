@@ -27,7 +27,8 @@ class PipelineSettings:
     ``"haar"``, the cascades); ``min_face_px`` is the smallest face (box side, frame pixels) it
     reports. For Haar, ``detect_max_side_px`` is the longer side the frame is shrunk to before
     detection and ``detect_scale_factor`` the cascade's pyramid step (1.15 costs about a third
-    less than 1.1).
+    less than 1.1). ``detect_zoom`` adds BlazeFace's zoomed pass (one tile of the frame at twice
+    the scale per detector run) that finds faces down to ``min_face_px`` in a 640×480 frame.
     """
 
     model_path: str | None = None
@@ -35,6 +36,7 @@ class PipelineSettings:
     min_face_px: int = 48
     detect_max_side_px: int = 320
     detect_scale_factor: float = 1.15
+    detect_zoom: bool = True
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
 
 
@@ -85,7 +87,9 @@ def build_pipeline(settings: PipelineSettings | None = None, filter_names: Seque
 
     s = settings or PipelineSettings()
     model = KeypointModel(Path(s.model_path) if s.model_path else default_model_path())
-    detector = create_detector(s.detector, s.min_face_px, s.detect_max_side_px, s.detect_scale_factor)
+    detector = create_detector(
+        s.detector, s.min_face_px, s.detect_max_side_px, s.detect_scale_factor, zoom=s.detect_zoom
+    )
     return Pipeline(detector, model, [create_filter(n) for n in filter_names], s.tracker)
 
 
