@@ -56,6 +56,9 @@ class TrackerConfig:
         new_face_confidence: the keypoint model's face score (crop from the detector's box, one
             re-crop) a detection needs to become a new face. Heat-map models score about 0.2 on
             faces, 0.1 on background.
+        small_face_fraction, small_face_confidence: a detection narrower than this share of the
+            frame's longer side (the faces BlazeFace finds only in its zoomed pass, where
+            textures fool it more often) needs the stricter face score ``small_face_confidence``.
         confirm_detections: detector runs in a row on which a new face must be found and pass both
             scores, at the same place (its points' boxes overlap by IoU ≥ 0.3), before it gets a
             track; 1 starts it at once. While a candidate waits, the detector runs on every frame.
@@ -78,6 +81,8 @@ class TrackerConfig:
     detect_every_n_frames: int = 10
     new_face_detector_score: float = 0.7
     new_face_confidence: float = 0.17
+    small_face_fraction: float = 1 / 7
+    small_face_confidence: float = 0.2
     confirm_detections: int = 1
     inside_fraction: float = 0.5
     keep_confidence: float = 0.13
@@ -189,6 +194,7 @@ class FaceTracker:
         """Match the detector's boxes to tracks; confirm the others as new faces (:class:`TrackerConfig`)."""
         cfg = self.config
         calibration = self.model.calibration
+        small_px = cfg.small_face_fraction * max(frame.shape[:2])
         tracked = [region_from_keypoints(tr.raw.xy_px).bounding_box() for tr in self._tracks]
         matched: set[int] = set()
         candidates: list[tuple[Keypoints, int]] = []
@@ -204,7 +210,8 @@ class FaceTracker:
             if full or box.score < cfg.new_face_detector_score:
                 continue
             keypoints = self.model.predict_from_box(frame, box, refine_passes=1)
-            if keypoints.confidence < cfg.new_face_confidence:
+            needed = cfg.small_face_confidence if box.w < small_px else cfg.new_face_confidence
+            if keypoints.confidence < needed:
                 continue  # a detector false alarm: the model sees no face there
             found = box_from_points(keypoints.xy_px)
             runs = 1 + max(

@@ -115,3 +115,19 @@ def test_finds_the_demo_clips_astronaut_where_the_clip_put_her(detector: BlazeFa
 
 def test_a_plain_frame_has_no_face(detector: BlazeFaceDetector) -> None:
     assert detector.detect(np.full((480, 640, 3), 128, np.uint8)) == []
+
+
+def test_zoom_tiles_cover_the_frame_with_half_a_side_of_overlap() -> None:
+    from snowcam.blazeface import zoom_tiles
+
+    assert zoom_tiles(640, 480) == [(x, y, 320) for y in (0, 160) for x in (0, 160, 320)]
+    assert zoom_tiles(480, 640) == [(x, y, 320) for y in (0, 160, 320) for x in (0, 160)]
+    for width, height in ((640, 480), (400, 300), (720, 360), (1280, 720), (100, 100)):
+        tiles = zoom_tiles(width, height)
+        side = tiles[0][2]
+        assert all(x + side <= width and y + side <= height for x, y, _ in tiles)
+        # Any square of half a side lies whole in some tile.
+        half = side // 2
+        for x0 in range(0, width - half + 1, 7):
+            for y0 in range(0, height - half + 1, 7):
+                assert any(x <= x0 and x0 + half <= x + side and y <= y0 and y0 + half <= y + side for x, y, _ in tiles)
