@@ -36,7 +36,9 @@ def shrink(frame: npt.NDArray[np.uint8], face_px: float, t: float) -> npt.NDArra
     cy = HEIGHT / 2 + 0.3 * HEIGHT * np.sin(4 * np.pi * t + 0.5)
     fx, fy = DEMO_FACE_CENTRE_XY
     affine = np.array([[s, 0, cx - s * fx], [0, s, cy - s * fy]], np.float64)
-    return cv2.warpAffine(frame, affine, (WIDTH, HEIGHT), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        frame, affine, (WIDTH, HEIGHT), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def main() -> int:
@@ -56,7 +58,8 @@ def main() -> int:
     for k, frame in enumerate(frames):
         writer.write(shrink(frame, args.face_px, k / len(frames)))
     writer.release()
-    print(f"wrote {out}: {len(frames)} frames, {WIDTH}×{HEIGHT}, face {args.face_px:g} px in frame 0 (×0.8–1.25)")
+    size = f"{WIDTH}×{HEIGHT}, face {args.face_px:g} px in frame 0 (×0.8–1.25 later)"
+    print(f"wrote {out}: {len(frames)} frames, {size}")
     return 0
 
 

@@ -124,7 +124,8 @@ def still_image_detector(name: str = "haar") -> FaceDetector:
     """The detector as ``snowcam eval`` (and, for Haar, training) uses it on data sets of still images.
 
     Faces down to 20 px (data-set faces are small), Haar on frames shrunk to at most 400 px, no
-    zoomed pass (it takes turns over a stream's frames); the app's live settings are in :class:`snowcam.pipeline.PipelineSettings`.
+    zoomed pass (it takes turns over a stream's frames); the app's live settings are in
+    :class:`snowcam.pipeline.PipelineSettings`.
     """
     return create_detector(name, min_face_px=20, haar_max_side_px=400)
 

@@ -130,4 +130,7 @@ def test_zoom_tiles_cover_the_frame_with_half_a_side_of_overlap() -> None:
         half = side // 2
         for x0 in range(0, width - half + 1, 7):
             for y0 in range(0, height - half + 1, 7):
-                assert any(x <= x0 and x0 + half <= x + side and y <= y0 and y0 + half <= y + side for x, y, _ in tiles)
+                assert any(
+                    x <= x0 and x0 + half <= x + side and y <= y0 and y0 + half <= y + side
+                    for x, y, _ in tiles
+                )

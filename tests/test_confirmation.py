@@ -135,7 +135,9 @@ def test_two_real_faces_keep_two_tracks(
     assert all(sides == {f.track_id: f.box.center_xy[0] < 320 for f in faces} for faces in results)
 
 
-def small_face_frames(astronaut: npt.NDArray[np.uint8], face_px: float, n: int) -> list[npt.NDArray[np.uint8]]:
+def small_face_frames(
+    astronaut: npt.NDArray[np.uint8], face_px: float, n: int
+) -> list[npt.NDArray[np.uint8]]:
     """``n`` 640×480 frames of the astronaut shrunk so her face box is ``face_px`` wide (as
     scripts/make_small_face_clip.py), drifting right from the top-left quarter by 3 px a frame."""
     s = face_px / 130.0
@@ -144,7 +146,9 @@ def small_face_frames(astronaut: npt.NDArray[np.uint8], face_px: float, n: int) 
         cx, cy = 180.0 + 3 * k, 150.0
         affine = np.array([[s, 0, cx - s * 320], [0, s, cy - s * 235]])
         frames.append(
-            cv2.warpAffine(astronaut, affine, (640, 480), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+            cv2.warpAffine(
+                astronaut, affine, (640, 480), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+            )
         )
     return frames
 
