@@ -156,6 +156,8 @@ class BlazeFaceDetector:
     name = "blazeface"
     #: (dx, dy, scale): cascade box centre = BlazeFace centre + (dx, dy) × its width; side = scale × width.
     TO_CASCADE_BOX = (0.0, -0.12, 1.11)
+    #: The widest box (BlazeFace's own, share of the frame's longer side) the zoomed pass reports.
+    ZOOM_MAX_WIDTH = 1 / 7
 
     def __init__(
         self,
@@ -207,6 +209,7 @@ class BlazeFaceDetector:
         lo = np.array([x > 0, y > 0]) * margin
         hi = np.array([x + side < width, y + side < height]) * -margin + side
         whole = np.all(t_boxes[:, :2] > lo, axis=1) & np.all(t_boxes[:, 2:] < hi, axis=1)
+        whole &= t_boxes[:, 2] - t_boxes[:, 0] < self.ZOOM_MAX_WIDTH * max(width, height)
         shift = np.array([x, y], np.float32)
         return weighted_nms(
             np.concatenate([boxes, t_boxes[whole] + np.tile(shift, 2)]),

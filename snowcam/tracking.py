@@ -57,8 +57,8 @@ class TrackerConfig:
             re-crop) a detection needs to become a new face. Heat-map models score about 0.2 on
             faces, 0.1 on background.
         small_face_fraction, small_face_confidence: a detection narrower than this share of the
-            frame's longer side (the faces BlazeFace finds only in its zoomed pass, where
-            textures fool it more often) needs the stricter face score ``small_face_confidence``.
+            frame's longer side (all the faces BlazeFace's zoomed pass reports, where textures
+            fool it more often) needs the stricter face score ``small_face_confidence``.
         confirm_detections: detector runs in a row on which a new face must be found and pass both
             scores, at the same place (its points' boxes overlap by IoU ≥ 0.3), before it gets a
             track; 1 starts it at once. While a candidate waits, the detector runs on every frame.
@@ -81,7 +81,7 @@ class TrackerConfig:
     detect_every_n_frames: int = 10
     new_face_detector_score: float = 0.7
     new_face_confidence: float = 0.17
-    small_face_fraction: float = 1 / 7
+    small_face_fraction: float = 1 / 6
     small_face_confidence: float = 0.2
     confirm_detections: int = 1
     inside_fraction: float = 0.5

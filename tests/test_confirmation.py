@@ -172,18 +172,24 @@ def test_a_60_px_face_is_found_by_the_zoomed_pass_and_tracked(
 
 
 #: Face-free views where a zoom tile shows a small false face that BlazeFace scores ≥ 0.7 and the
-#: keypoint model 0.17–0.2 (docs/pipeline.md).
-FOOLING_TILES = (101, 457, 515, 621, 730)
+#: keypoint model 0.17–0.2 (docs/pipeline.md); in view 405 a coffee cup, 123 px, too big for the tile.
+FOOLING_TILES = (101, 405, 457, 515, 621, 730)
 
 
 def test_the_zoomed_pass_starts_no_track_in_the_empty_room(model: KeypointModel) -> None:
     """Face-free views, each looked at through all six zoom tiles in turn: the stricter face score
     for small faces keeps out what the zoomed pass adds."""
     views = [view for view in face_free_views(731, keep=FOOLING_TILES) for _ in range(6)]
-    assert len(views) == 30
+    assert len(views) == 36
 
-    def tracked(config: TrackerConfig) -> list[tuple[Face, ...]]:
-        return run(FaceTracker(BlazeFaceDetector(min_face_px=48, zoom=True), model, config), views)
+    def tracked(
+        config: TrackerConfig, frames: list, max_width: float = BlazeFaceDetector.ZOOM_MAX_WIDTH
+    ) -> list[tuple[Face, ...]]:
+        detector = BlazeFaceDetector(min_face_px=48, zoom=True)
+        detector.ZOOM_MAX_WIDTH = max_width
+        return run(FaceTracker(detector, model, config), frames)
 
-    assert all(faces == () for faces in tracked(CONFIG))
-    assert any(tracked(dataclasses.replace(CONFIG, small_face_confidence=CONFIG.new_face_confidence)))
+    assert all(faces == () for faces in tracked(CONFIG, views))
+    assert any(tracked(dataclasses.replace(CONFIG, small_face_confidence=CONFIG.new_face_confidence), views))
+    cup = views[6:12]
+    assert any(tracked(CONFIG, cup, max_width=1.0))
