@@ -18,8 +18,9 @@ from snowcam.ui.widgets import CaptureStrip, RoundButton
 
 
 def clock_text(seconds: float) -> str:
-    """``mm:ss`` of a non-negative number of seconds."""
-    seconds = max(0, int(seconds))
+    """``mm:ss`` of a non-negative number of seconds, to the nearest second (a clip's last frame
+    reads as its length)."""
+    seconds = max(0, round(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
