@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
                 self.photo_saved.emit(str(path))
             case ev.PhotoFailed(message=message):
                 self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), 15000)
-            case ev.PhotoRefused(message=message):
+            case ev.CaptureRefused(message=message):
                 self.statusBar().showMessage(message, 3000)
             case ev.RecordingStarted(path=path):
                 self.on_recording_started(path)
