@@ -199,15 +199,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     stats_path = Path(args.stats) if args.stats else None
     if stats_path is not None:
         check_output_file(stats_path, "--stats", {"the input": input_path, "the -o output": output})
-    pipeline = _build(args.model, args.filter, args.detector)
-    if discard_stale_leftover(output):
-        print(f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr)
     try:
         source = VideoFileSource(input_path)
     except SourceError as exc:
         raise UserError(str(exc)) from None
     n = with_face = 0
     with source:
+        pipeline = _build(args.model, args.filter, args.detector)
+        if discard_stale_leftover(output):
+            print(
+                f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr
+            )
         info = source.info
         audio = FileAudio.open(input_path)
         feed = _AudioFeed(audio)
