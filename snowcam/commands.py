@@ -19,6 +19,7 @@ from snowcam.sinks import SinkError, explain_os_error
 from snowcam.types import FrameResult
 
 if TYPE_CHECKING:
+    from snowcam.filters.selection import Selection
     from snowcam.pipeline import Pipeline
 
 
@@ -79,6 +80,19 @@ def add_detector_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _replaced_by(name: str, selection: Selection) -> str:
+    from snowcam.filters import FILTERS
+
+    info = FILTERS[name]
+    if info.group == "none":
+        return "it draws nothing"
+    rivals = [n for n in selection.names if FILTERS[n].group == info.group]
+    if info.group == "face":
+        rivals = [n for n in rivals if set(FILTERS[n].slots) & set(info.slots)]
+        return f"{', '.join(rivals)} takes its place (they share the slot {info.slots[0]!r})"
+    return f"{', '.join(rivals)} takes its place (one {info.group} at a time)"
+
+
 def _build(model: str | None, filters: Sequence[str], detector: str = "blazeface") -> Pipeline:
     """The real pipeline; a UserError that says what to fix for an unknown filter or a bad model."""
     from snowcam.filters import filter_names
@@ -93,8 +107,13 @@ def _build(model: str | None, filters: Sequence[str], detector: str = "blazeface
         if broken is not None:
             raise UserError(f"filter {unknown[0]!r} could not be loaded: {broken}")
         raise UserError(f"unknown filter {unknown[0]!r}; choose from: {', '.join(filter_names())}")
+    from snowcam.filters.selection import Selection
+
+    selection, left_out = Selection.combining(filters)
+    for name in left_out:
+        print(f"snowcam: --filter {name} is not used: {_replaced_by(name, selection)}", file=sys.stderr)
     try:
-        return build_pipeline(PipelineSettings(model_path=model, detector=detector), filters)
+        return build_pipeline(PipelineSettings(model_path=model, detector=detector), selection.names)
     except ModelError as exc:
         raise UserError(str(exc)) from None
 
@@ -180,15 +199,17 @@ def cmd_render(args: argparse.Namespace) -> int:
     stats_path = Path(args.stats) if args.stats else None
     if stats_path is not None:
         check_output_file(stats_path, "--stats", {"the input": input_path, "the -o output": output})
-    pipeline = _build(args.model, args.filter, args.detector)
-    if discard_stale_leftover(output):
-        print(f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr)
     try:
         source = VideoFileSource(input_path)
     except SourceError as exc:
         raise UserError(str(exc)) from None
     n = with_face = 0
     with source:
+        pipeline = _build(args.model, args.filter, args.detector)
+        if discard_stale_leftover(output):
+            print(
+                f"snowcam render: removed the leftover of an interrupted render of {output}", file=sys.stderr
+            )
         info = source.info
         audio = FileAudio.open(input_path)
         feed = _AudioFeed(audio)

@@ -136,7 +136,9 @@ class PhotoFailed:
 
 
 @dataclass(frozen=True, slots=True)
-class PhotoRefused:
+class CaptureRefused:
+    """A photo or a recording asked for while there is no picture: a passing note, not an error."""
+
     message: str
 
 
@@ -199,7 +201,7 @@ SessionEvent = (
     | CountdownChanged
     | PhotoSaved
     | PhotoFailed
-    | PhotoRefused
+    | CaptureRefused
     | RecordingStarted
     | RecordingSaved
     | RecordingCutShort

@@ -25,7 +25,7 @@ it loops; playing (``set_paused(False)``) or turning loop on from ENDED starts i
 
 **Photos.** ``take_photo`` saves the picture last shown, or starts the countdown when one is
 set; while it runs, a second ``take_photo`` takes the photo at once and ``cancel_countdown``
-drops it. There is no photo without a picture (:class:`PhotoRefused`).
+drops it. There is no photo without a picture (:class:`CaptureRefused`).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ import numpy.typing as npt
 
 from snowcam.captures import CLOSEUP_FRAMING, DEFAULT_CLOSEUP_FRAMING, render_closeup, square_thumbnail
 from snowcam.events import (
+    CaptureRefused,
     CaptureSettings,
     CaptureState,
     Closeups,
@@ -54,7 +55,6 @@ from snowcam.events import (
     MirrorChanged,
     OutputFailed,
     PhotoFailed,
-    PhotoRefused,
     PhotoSaved,
     ProcessingError,
     ProcessorFailed,
@@ -746,7 +746,7 @@ class Session:
             CaptureState.OPENING,
             CaptureState.NO_SOURCE,
         ):
-            self._emit(PhotoRefused("No picture yet."))
+            self._emit(CaptureRefused("No picture yet."))
             return
         if self.capture.countdown_s > 0:
             self._countdown_deadline_s = self._clock() + self.capture.countdown_s
@@ -783,7 +783,7 @@ class Session:
             if self.last is not None:
                 self._save_photo()
             else:
-                self._emit(PhotoRefused("No picture yet."))
+                self._emit(CaptureRefused("No picture yet."))
         elif left != self._countdown_shown:
             self._countdown_shown = left
             self._emit(CountdownChanged(left))
@@ -791,7 +791,7 @@ class Session:
     def _save_photo(self) -> None:
         last = self.last
         if last is None:
-            self._emit(PhotoRefused("No picture yet."))
+            self._emit(CaptureRefused("No picture yet."))
             return
         image = last.view
         path = snapshot_path(self.capture.photo_dir, self._now(), f".{self.capture.image_format}")
@@ -827,7 +827,7 @@ class Session:
             return
         last, info = self.last, self.info
         if last is None or info is None or self.state is CaptureState.FAILED:
-            self._emit(RecordingFailed("There is no picture to record yet."))
+            self._emit(CaptureRefused("There is no picture to record yet."))
             return
         height, width = last.view.shape[:2]
         path = snapshot_path(self.capture.video_dir, self._now(), ".mp4")

@@ -176,7 +176,13 @@ def _stream(args: argparse.Namespace, stop: threading.Event) -> int:
         on_event=on_event,
         processor=pipeline,
     )
-    session.set_selection(Selection(tuple(dict.fromkeys(args.filter))))
+    selection, left_out = Selection.combining(args.filter)
+    for name in left_out:
+        print(
+            f"snowcam virtualcam: --filter {name} is not used (another filter takes its place)",
+            file=sys.stderr,
+        )
+    session.set_selection(selection)
     session.set_loop(args.loop)
     session.set_mirror(True)  # the view is the selfie view; --mirror sends the view
     spec = FileSpec(Path(args.video), args.loop) if args.video else CameraSpec(args.camera or 0)

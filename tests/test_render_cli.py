@@ -108,3 +108,17 @@ def test_bench_all_filters_times_every_registered_filter(capsys: pytest.CaptureF
         assert report["median_ms"][f"filter:{name}"] >= 0
     for stage in ("read", "detect", "keypoints", "track", "total"):
         assert stage in report["median_ms"], "the usual keys stay"
+
+
+def test_render_follows_the_apps_combination_rules_and_says_what_it_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.mp4"
+    code = main(
+        ["render", str(DEMO), "-o", str(out), "--filter", "glasses-round", "--filter", "glasses-aviator",
+         "--filter", "big-eyes", "--max-frames", "2"]
+    )  # fmt: skip
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "--filter glasses-round is not used: glasses-aviator takes its place" in err
+    assert "big-eyes" not in err

@@ -87,3 +87,12 @@ def test_round_trip_and_repair_of_stored_selections(extra_filters) -> None:
     assert repaired.names == ("glasses-aviator", "t-mono")
     assert dict(repaired.strengths) == {"big-eyes": 0.25}
     assert Selection.from_dict("garbage") == Selection()
+
+
+def test_combining_names_as_the_command_line_does(extra_filters) -> None:
+    s, left_out = Selection.combining(
+        ["glasses-round", "t-warm", "big-eyes", "glasses-aviator", "t-mono", "none"]
+    )
+    assert s.names == ("big-eyes", "glasses-aviator", "t-mono")
+    assert left_out == ["glasses-round", "t-warm", "none"]
+    assert Selection.combining(["big-eyes", "big-eyes"]) == (Selection(("big-eyes",)), [])

@@ -14,14 +14,15 @@ from snowcam.filters import FILTERS
 from snowcam.filters.selection import Selection
 from snowcam.session import (
     CameraSpec,
+    CaptureRefused,
     CaptureSettings,
     CaptureState,
     Closeups,
     CountdownChanged,
     FileSpec,
     OutputFailed,
-    PhotoRefused,
     PhotoSaved,
+    RecordingFailed,
     RecordingSaved,
     RecordingStarted,
     SelectionChanged,
@@ -290,7 +291,9 @@ def test_camera_states_failed_live_lost_and_back(tmp_path: Path) -> None:
     assert h.states() == [CaptureState.OPENING, CaptureState.FAILED]
     assert "Camera 3" in h.of(SourceFailed)[0].message
     h.session.take_photo()
-    assert h.of(PhotoRefused), "no photo without a picture"
+    assert h.of(CaptureRefused), "no photo without a picture"
+    h.session.start_recording()
+    assert len(h.of(CaptureRefused)) == 2 and not h.of(RecordingFailed), "nor a recording, and it is no error"
 
     cameras.fail, cameras.fail_after = False, 8
     h.session.retry_camera()

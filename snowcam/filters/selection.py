@@ -17,7 +17,7 @@ settings file, and it never refers to a filter that is not registered.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -79,6 +79,19 @@ class Selection:
         if name in self.names:
             return replace(self, names=tuple(n for n in self.names if n != name))
         return self._with(name, keep_other_face_stickers=True)
+
+    @classmethod
+    def combining(cls, names: Sequence[str]) -> tuple[Selection, list[str]]:
+        """The selection of ``names`` combined in order (as Ctrl+click does), and the names it left out.
+
+        A name is left out when a later one replaced it (two stickers in one slot, two looks)
+        or when it is ``none``; repeated names count once.
+        """
+        selection = cls()
+        for name in dict.fromkeys(names):
+            if FILTERS[name].group != "none" and not selection.is_active(name):
+                selection = selection.toggle(name)
+        return selection, [n for n in dict.fromkeys(names) if not selection.is_active(n)]
 
     def with_strength(self, name: str, strength: float) -> Selection:
         """Set the strength of ``name`` (clipped to [0, 1])."""

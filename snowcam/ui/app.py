@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -196,6 +196,22 @@ def _report_unexpected_errors(window: MainWindow) -> None:
     sys.excepthook = hook
 
 
+def display_problem(environ: Mapping[str, str], platform: str) -> str | None:
+    """Why no window can open on this Linux session (no X11 or Wayland display), else ``None``.
+
+    Qt would abort the process with a list of its plugins; this says what to do instead.
+    """
+    if not platform.startswith("linux") or environ.get("QT_QPA_PLATFORM", "") not in ("", "xcb", "wayland"):
+        return None
+    if environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "snowcam: no display to open a window on (neither DISPLAY nor WAYLAND_DISPLAY is set). "
+        "Start it from your desktop session; without a screen, use `snowcam render` or "
+        "`snowcam virtualcam`."
+    )
+
+
 def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDeps | None = None) -> int:
     """Open the window on ``video`` (a file), ``camera`` (an OpenCV index) or the last camera.
 
@@ -207,6 +223,10 @@ def run_app(video: str | None = None, camera: int | None = None, *, deps: AppDep
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     quiet_libraries()
     undo_opencv_qt_environment()
+    problem = None if QApplication.instance() else display_problem(os.environ, sys.platform)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("snowcam")

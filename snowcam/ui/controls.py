@@ -16,9 +16,11 @@ from snowcam.types import Frame
 from snowcam.ui.qimage import ndarray_to_qimage
 from snowcam.ui.widgets import CaptureStrip, RoundButton
 
+END_SNAP_S = 0.05
+
 
 def clock_text(seconds: float) -> str:
-    """``mm:ss`` of a non-negative number of seconds."""
+    """``mm:ss`` of a non-negative number of seconds (whole seconds, rounded down)."""
     seconds = max(0, int(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
@@ -61,6 +63,8 @@ class PlaybackBar(QWidget):
     def set_position(self, position_s: float | None, duration_s: float | None) -> None:
         """Show where the replay is (``duration_s`` ``None``: unknown length, no bar)."""
         position = position_s or 0.0
+        if duration_s and duration_s - position < END_SNAP_S:
+            position = duration_s  # the last frame starts a frame before the end: it reads as the end
         text = clock_text(position)
         if duration_s:
             text += f" / {clock_text(duration_s)}"

@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
                 self.photo_saved.emit(str(path))
             case ev.PhotoFailed(message=message):
                 self.banner.show_message(message, "error", ("Choose folder…", self.ask_photo_dir), 15000)
-            case ev.PhotoRefused(message=message):
+            case ev.CaptureRefused(message=message):
                 self.statusBar().showMessage(message, 3000)
             case ev.RecordingStarted(path=path):
                 self.on_recording_started(path)
@@ -451,6 +451,11 @@ class MainWindow(QMainWindow):
         if not self.preview.has_image():
             self.preview.clear_image(f"Starting {spec.label}…")
         self.playback_bar.setVisible(is_file)
+        # Sound comes from the microphone, which only goes with the camera's picture.
+        self.actions.sound.setEnabled(not is_file)
+        self.actions.sound.setToolTip(
+            "Recordings of a video file have no sound" if is_file else "Record the default microphone"
+        )
         self.top_stretch.setVisible(not is_file)
         self.resolution_combo.setVisible(not is_file)
         self._fill_source_combo()

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from snowcam import video_writer
+from snowcam.resources import assets_dir
 from snowcam.ui.audio import Microphone
 from snowcam.video_writer import VideoWriter, leftover_path
 from tests.media import streams
@@ -137,3 +138,11 @@ def test_no_sound_track_when_sound_is_off(qtbot, make_window, monkeypatch) -> No
     with qtbot.waitSignal(window.recording_saved, timeout=10000) as saved:
         window.toggle_recording()
     assert "audio" not in streams(Path(saved.args[0]))
+
+
+def test_the_sound_setting_is_greyed_out_for_a_video_file(qtbot, make_window) -> None:
+    window = make_window(video=assets_dir() / "demo.mp4")
+    wait_frames(qtbot, window)
+    assert not window.actions.sound.isEnabled(), "a file's recording has no microphone sound"
+    window.open_camera(0)
+    qtbot.waitUntil(lambda: window.actions.sound.isEnabled(), timeout=5000)

@@ -456,7 +456,7 @@ def test_session_events_update_the_view(qtbot, make_window, clip: Path) -> None:
     assert window.preview._countdown is None and not window.shutter.is_active()
     window.worker.event.emit(ev.StateChanged(CaptureState.ENDED, window.spec, window.source_info))
     assert window.actions.pause.isChecked() and "End of the video" in window.statusBar().currentMessage()
-    window.worker.event.emit(ev.PhotoRefused("No picture yet."))
+    window.worker.event.emit(ev.CaptureRefused("No picture yet."))
     assert window.statusBar().currentMessage() == "No picture yet."
     window.worker.event.emit(ev.OutputFailed("virtualcam", "The virtual camera went away."))
     assert "went away" in window.banner.text()
