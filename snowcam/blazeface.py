@@ -157,7 +157,7 @@ class BlazeFaceDetector:
     #: (dx, dy, scale): cascade box centre = BlazeFace centre + (dx, dy) × its width; side = scale × width.
     TO_CASCADE_BOX = (0.0, -0.12, 1.11)
     #: The widest box (BlazeFace's own, share of the frame's longer side) the zoomed pass reports.
-    ZOOM_MAX_WIDTH = 1 / 7
+    ZOOM_MAX_WIDTH = 1 / 6
 
     def __init__(
         self,

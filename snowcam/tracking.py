@@ -81,7 +81,7 @@ class TrackerConfig:
     detect_every_n_frames: int = 10
     new_face_detector_score: float = 0.7
     new_face_confidence: float = 0.17
-    small_face_fraction: float = 1 / 6
+    small_face_fraction: float = 1 / 5
     small_face_confidence: float = 0.2
     confirm_detections: int = 1
     inside_fraction: float = 0.5
