@@ -142,7 +142,7 @@ def zoom_tiles(width: int, height: int) -> list[tuple[int, int, int]]:
 
 class BlazeFaceDetector:
     """Faces with BlazeFace short-range: the whole frame, letterboxed to 128×128, one model run,
-    plus (``zoom=True``) one zoomed tile per call.
+    plus (``zoom=True``) one zoomed tile every ``zoom_every`` calls.
 
     Boxes are reported in the convention of OpenCV's frontal Haar cascade (square, forehead to
     chin), so that the keypoint model's detector calibration applies to them: BlazeFace's own box
@@ -151,6 +151,13 @@ class BlazeFaceDetector:
     BlazeFace's. Boxes narrower than ``min_face_px`` (frame pixels) are dropped. A short-range
     model on a 128-pixel input, it scores faces narrower than about a seventh of the frame's
     longer side (90 px in a 640×480 frame) below 0.7, and misses them below about a ninth.
+
+    So with ``zoom``, every ``zoom_every``-th call also runs the model on one of
+    :func:`zoom_tiles` (the next one, in turn: with the call count, the only state kept between
+    calls), where such faces are twice as big. The tile's boxes that touch its inner edges (faces
+    cut by the tile, found whole in a neighbour or by the whole frame) or are wider than
+    :attr:`ZOOM_MAX_WIDTH` of the frame's longer side (the whole frame judges those) are dropped,
+    the rest merged with the whole frame's by the same weighted suppression.
     """
 
     name = "blazeface"
@@ -166,6 +173,7 @@ class BlazeFaceDetector:
         min_face_px: float = 20.0,
         num_threads: int = 1,
         zoom: bool = False,
+        zoom_every: int = 2,
     ) -> None:
         from ai_edge_litert.interpreter import Interpreter
 
@@ -189,7 +197,8 @@ class BlazeFaceDetector:
         self._boxes_index, self._scores_index = outs[(N_ANCHORS, 16)], outs[(N_ANCHORS, 1)]
         self.anchors = ssd_anchors()
         self.min_score, self.min_face_px = min_score, min_face_px
-        self.zoom = zoom
+        self.zoom, self.zoom_every = zoom, max(1, zoom_every)
+        self._calls = 0
         self._next_tile = 0
 
     def detections(self, frame: Frame) -> list[Detection]:
@@ -246,7 +255,9 @@ class BlazeFaceDetector:
         """Faces in a BGR frame as cascade-convention boxes in frame pixels, best score first."""
         dx, dy, k = self.TO_CASCADE_BOX
         found = []
-        for det in self.zoomed_detections(frame) if self.zoom else self.detections(frame):
+        self._calls += 1
+        zoomed = self.zoom and self._calls % self.zoom_every == 0
+        for det in self.zoomed_detections(frame) if zoomed else self.detections(frame):
             x0, y0, x1, y1 = det.box_xyxy.tolist()
             w = x1 - x0
             if w < self.min_face_px or y1 - y0 <= 0:

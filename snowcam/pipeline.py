@@ -28,7 +28,7 @@ class PipelineSettings:
     reports. For Haar, ``detect_max_side_px`` is the longer side the frame is shrunk to before
     detection and ``detect_scale_factor`` the cascade's pyramid step (1.15 costs about a third
     less than 1.1). ``detect_zoom`` adds BlazeFace's zoomed pass (one tile of the frame at twice
-    the scale per detector run) that finds faces down to ``min_face_px`` in a 640×480 frame.
+    the scale every second detector run) that finds faces down to ``min_face_px`` in a 640×480 frame.
     """
 
     model_path: str | None = None
