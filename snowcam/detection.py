@@ -138,7 +138,7 @@ def create_detector(
     zoom: bool = False,
 ) -> FaceDetector:
     """The detector called ``name`` (one of :data:`DETECTORS`), ignoring faces under ``min_face_px``.
-    ``zoom`` adds BlazeFace's zoomed pass over one tile per call (small faces in a stream; see
+    ``zoom`` adds BlazeFace's zoomed pass over one tile every second call (small faces in a stream; see
     :class:`snowcam.blazeface.BlazeFaceDetector`); Haar ignores it.
 
     Raises:
