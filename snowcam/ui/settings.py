@@ -44,7 +44,8 @@ class AppSettings:
     camera_index: int = 0
     camera_name: str = ""
     resolution: tuple[int, int] = (640, 480)
-    selection: dict = field(default_factory=lambda: {"names": ["big-eyes"], "strengths": {}})
+    # A first launch shows what the app does with a SNOW classic; beauty filters start off.
+    selection: dict = field(default_factory=lambda: {"names": ["cat"], "strengths": {}})
     mirror: bool = True
     record_sound: bool = True
     overlay: bool = False

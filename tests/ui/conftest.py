@@ -31,10 +31,15 @@ def clip(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> QSettings:
-    """A settings file in ``tmp_path``, with photo and video folders there too."""
+    """A settings file in ``tmp_path``, with photo and video folders there too, and big eyes on.
+
+    The window tests start from big eyes (a filter with a strength slider) rather than the
+    first-launch default, which ``test_layout`` checks on its own.
+    """
     settings = QSettings(str(tmp_path / "snowcam.ini"), QSettings.Format.IniFormat)
     settings.setValue("capture/photo_dir", str(tmp_path / "photos"))
     settings.setValue("capture/video_dir", str(tmp_path / "videos"))
+    settings.setValue("filters/selection", '{"names": ["big-eyes"], "strengths": {}}')
     return settings
 
 

@@ -163,7 +163,7 @@ def test_settings_of_an_earlier_version_keep_their_filters(tmp_path: Path) -> No
     from snowcam.ui.settings import AppSettings
 
     store = QSettings(str(tmp_path / "old.ini"), QSettings.Format.IniFormat)
-    assert AppSettings.load(store).selection["names"] == ["big-eyes"], "the default"
+    assert AppSettings.load(store).selection["names"] == ["cat"], "the default"
     store.setValue("filters/active", ["glasses-round", "landmarks"])
     assert AppSettings.load(store).selection["names"] == ["glasses-round", "landmarks"]
     store.setValue("filters/selection", "{not json")
