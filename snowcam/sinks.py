@@ -13,10 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from snowcam.files import write_bytes_atomic
-from snowcam.types import Frame
+from snowcam.types import Frame, validate_frame
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 JPEG_QUALITY = 95
@@ -40,15 +39,6 @@ class SinkError(RuntimeError):
 
 
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), getattr(errno, "EFBIG", errno.ENOSPC))
-
-
-def _check_frame(frame: Frame) -> None:
-    if not (
-        isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
-    ):
-        shape = getattr(frame, "shape", None)
-        dtype = getattr(frame, "dtype", None)
-        raise ValueError(f"frame must be an H×W×3 uint8 BGR array, got shape {shape} dtype {dtype}")
 
 
 def explain_os_error(err: BaseException, what: str, path: Path) -> SinkError:
@@ -88,7 +78,7 @@ def save_image_atomic(frame: Frame, path: str | os.PathLike[str]) -> Path:
     suffix = target.suffix.lower()
     if suffix not in IMAGE_SUFFIXES:
         raise ValueError(f"image path must end in one of {IMAGE_SUFFIXES}, got {target.name!r}")
-    _check_frame(frame)
+    validate_frame(frame)
     params = (
         [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
         if suffix == ".png"

@@ -38,7 +38,7 @@ import numpy.typing as npt
 
 from snowcam.files import create_hidden_temp, fsync_dir
 from snowcam.sinks import SinkError, explain_os_error
-from snowcam.types import Frame
+from snowcam.types import Frame, validate_frame
 
 try:  # Locks tell a recording in progress (another snowcam) from a crash's leftover.
     import fcntl
@@ -395,13 +395,7 @@ class VideoWriter:
 
 
 def _check_frame(frame: Frame, size: tuple[int, int]) -> None:
-    if not (
-        isinstance(frame, np.ndarray) and frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
-    ):
-        raise ValueError(
-            f"frame must be an H×W×3 uint8 BGR array, got shape {getattr(frame, 'shape', None)} "
-            f"dtype {getattr(frame, 'dtype', None)}"
-        )
+    validate_frame(frame)
     if (frame.shape[1], frame.shape[0]) != size:
         raise ValueError(
             f"frame is {frame.shape[1]}×{frame.shape[0]} px but the video is {size[0]}×{size[1]} px"
@@ -552,7 +546,7 @@ def recover_file(partial: Path, target: Path) -> SavedVideo | None:
         saved = finish_fragmented(partial, target, replace=False)
         return SavedVideo(saved.path, saved.frames, saved.duration_s, partial)
     except SinkError as err:
-        if err.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        if not err.disk_full:
             logger.warning("Could not remux %s: %s", partial, err)
     try:
         frames, duration_s = probe_video(partial)

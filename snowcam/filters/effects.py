@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -105,6 +105,15 @@ def _rng(effect: str, track_id: int, slot: int) -> np.random.Generator:
     return np.random.default_rng([zlib.crc32(effect.encode()), track_id & 0xFFFFFFFF, slot & 0xFFFFFFFF])
 
 
+def _live_particles(t_s: float, period_s: float, life_s: float) -> Iterator[tuple[int, float]]:
+    """``(slot, age_s)`` of the particles alive at ``t_s``: slot ``k`` is born at ``k * period_s``."""
+    newest = math.floor(t_s / period_s)
+    for slot in range(newest - math.ceil(life_s / period_s), newest + 1):
+        age = t_s - slot * period_s
+        if 0.0 <= age < life_s:
+            yield slot, age
+
+
 def _smoothstep(x: float) -> float:
     x = min(max(x, 0.0), 1.0)
     return x * x * (3.0 - 2.0 * x)
@@ -166,11 +175,7 @@ class FloatingHearts(_Effect):
 
     def draw_face(self, out: Frame, face: Face, frame: FaceFrame, t_s: float) -> None:
         s = frame.size_px
-        newest = math.floor(t_s / self.PERIOD_S)
-        for slot in range(newest - math.ceil(self.LIFE_S / self.PERIOD_S), newest + 1):
-            age = t_s - slot * self.PERIOD_S
-            if not 0.0 <= age < self.LIFE_S:
-                continue
+        for slot, age in _live_particles(t_s, self.PERIOD_S, self.LIFE_S):
             rng = _rng(self.name, face.track_id, slot)
             side = -1.0 if rng.random() < 0.5 else 1.0
             start_u = side * rng.uniform(0.6, 0.85)  # from the face centre, in S
@@ -198,11 +203,7 @@ class TwinkleSparkles(_Effect):
 
     def draw_face(self, out: Frame, face: Face, frame: FaceFrame, t_s: float) -> None:
         s = frame.size_px
-        newest = math.floor(t_s / self.PERIOD_S)
-        for slot in range(newest - math.ceil(self.LIFE_S / self.PERIOD_S), newest + 1):
-            age = t_s - slot * self.PERIOD_S
-            if not 0.0 <= age < self.LIFE_S:
-                continue
+        for slot, age in _live_particles(t_s, self.PERIOD_S, self.LIFE_S):
             rng = _rng(self.name, face.track_id, slot)
             angle = rng.uniform(-math.pi * 1.05, math.pi * 0.05)  # the upper half around the head
             radius = rng.uniform(0.72, 0.98)
