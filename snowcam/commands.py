@@ -82,14 +82,15 @@ def add_detector_option(parser: argparse.ArgumentParser) -> None:
 
 def _replaced_by(name: str, selection: Selection) -> str:
     from snowcam.filters import FILTERS
+    from snowcam.filters.selection import conflicts
 
     info = FILTERS[name]
     if info.group == "none":
         return "it draws nothing"
-    rivals = [n for n in selection.names if FILTERS[n].group == info.group]
+    rivals = [n for n in selection.names if conflicts(info, FILTERS[n])]
     if info.group == "face":
-        rivals = [n for n in rivals if set(FILTERS[n].slots) & set(info.slots)]
-        return f"{', '.join(rivals)} takes its place (they share the slot {info.slots[0]!r})"
+        shared = sorted(set().union(*(set(info.slots) & set(FILTERS[n].slots) for n in rivals)))
+        return f"{', '.join(rivals)} takes its place (they share the slot {', '.join(map(repr, shared))})"
     return f"{', '.join(rivals)} takes its place (one {info.group} at a time)"
 
 

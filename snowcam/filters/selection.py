@@ -24,7 +24,8 @@ from typing import Any
 from snowcam.filters import FILTERS, Filter, FilterInfo, create_filter
 
 
-def _conflicts(new: FilterInfo, old: FilterInfo) -> bool:
+def conflicts(new: FilterInfo, old: FilterInfo) -> bool:
+    """Whether turning ``new`` on turns ``old`` off: stickers sharing a slot, or two looks."""
     if new.group == "face" and old.group == "face":
         return not new.slots or not old.slots or bool(set(new.slots) & set(old.slots))
     return new.group == "look" and old.group == "look"
@@ -61,7 +62,7 @@ class Selection:
             n
             for n in self.names
             if n != name
-            and not _conflicts(info, FILTERS[n])
+            and not conflicts(info, FILTERS[n])
             and not (not keep_other_face_stickers and info.group == "face" and FILTERS[n].group == "face")
         ]
         return replace(self, names=(*kept, name))
