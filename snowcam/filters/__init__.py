@@ -28,7 +28,6 @@ from snowcam.types import Face, Frame, validate_frame
 __all__ = [
     "FILTERS",
     "GROUPS",
-    "LOAD_PROBLEMS",
     "SLOTS",
     "FaceFilter",
     "Filter",
@@ -180,5 +179,3 @@ register(FilterInfo("landmarks", "Landmarks (debug)", Landmarks, group="debug"))
 from snowcam.filters import catalog  # noqa: E402  (needs register and FilterInfo above)
 
 catalog.load_into_registry(assets_dir() / "filters.toml")
-# The entries that failed to load, as messages naming file, entry and key (the app's banner).
-LOAD_PROBLEMS: list[str] = [error.message for error in catalog.load_errors()]

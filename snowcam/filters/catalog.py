@@ -70,6 +70,22 @@ def _parser(kind: str) -> Callable[[Path, str, dict[str, Any], str], FilterInfo]
     return getattr(module, "parse_entry", None)
 
 
+def read_toml(toml_path: Path) -> dict[str, Any]:
+    """The tables of one ``filters.toml``.
+
+    Raises:
+        ValueError: ``"<file>: cannot read (...)"`` or ``"<file>: not valid TOML (...)"``.
+    """
+    path = Path(toml_path)
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path}: not valid TOML ({exc})") from None
+
+
 def read_catalog(
     toml_path: Path, source: str, taken: Collection[str] = ()
 ) -> tuple[list[FilterInfo], list[LoadError]]:
@@ -81,12 +97,9 @@ def read_catalog(
     """
     path = Path(toml_path)
     try:
-        with path.open("rb") as f:
-            document = tomllib.load(f)
-    except OSError as exc:
-        return [], [LoadError(str(path), None, f"{path}: cannot read ({exc.strerror})")]
-    except tomllib.TOMLDecodeError as exc:
-        return [], [LoadError(str(path), None, f"{path}: not valid TOML ({exc})")]
+        document = read_toml(path)
+    except ValueError as exc:
+        return [], [LoadError(str(path), None, str(exc))]
     infos: list[FilterInfo] = []
     errors: list[LoadError] = []
     seen = set(taken)

@@ -59,7 +59,6 @@ and not speech.
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -310,15 +309,10 @@ def load_sticker_filters(toml_path: str | Path) -> list[StickerSpec]:
             or missing key, an unknown anchor index, a missing or unreadable PNG, a PNG without
             alpha, or a number out of range.
     """
+    from snowcam.filters.catalog import read_toml
+
     path = Path(toml_path)
-    try:
-        with path.open("rb") as f:
-            document = tomllib.load(f)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ValueError(f"{path}: not valid TOML ({exc})") from None
-    return [parse_sticker(path, name, table) for name, table in document.items()]
+    return [parse_sticker(path, name, table) for name, table in read_toml(path).items()]
 
 
 def estimate_yaw_deg(xy_px: npt.ArrayLike) -> float:
