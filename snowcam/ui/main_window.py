@@ -33,7 +33,7 @@ from PyQt6.QtWidgets import (
 )
 
 from snowcam import events as ev
-from snowcam.filters import FILTERS, filter_names
+from snowcam.filters import FILTERS, catalog, filter_names
 from snowcam.filters.selection import Selection
 from snowcam.session import (
     CameraSpec,
@@ -313,6 +313,20 @@ class MainWindow(QMainWindow):
         if self._closeups:
             self._closeup_timer.start()
         self.controls.load_recent((self.settings.photo_dir, self.settings.video_dir))
+        self._report_filters_not_loaded()
+
+    def _report_filters_not_loaded(self) -> None:
+        """A banner for catalogue entries (built-in or the user's ``filters.toml``) that did not load."""
+        problems = catalog.load_errors()
+        for problem in problems:
+            logger.warning("Filter not loaded: %s", problem.message)
+        if problems:
+            more = f" ({len(problems) - 1} more in the log)" if len(problems) > 1 else ""
+            self.banner.show_message(
+                f"A filter could not be loaded and is left out: {problems[0].message}{more}",
+                "warning",
+                timeout_ms=20000,
+            )
 
     def open_source(self, spec: SourceSpec) -> None:
         if isinstance(spec, CameraSpec) and (

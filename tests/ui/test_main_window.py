@@ -471,3 +471,23 @@ def test_earlier_captures_come_back_in_the_strip(qtbot, make_window, clip: Path)
 
     again = make_window(video=clip)
     qtbot.waitUntil(lambda: again.captures.paths() == [Path(saved.args[0])], timeout=5000)
+
+
+def test_a_broken_filter_entry_shows_a_banner_and_the_app_runs(
+    qtbot, make_window, clip: Path, monkeypatch
+) -> None:
+    from snowcam.filters import catalog
+
+    broken = [
+        catalog.LoadError(
+            "/u/filters.toml", "star", "/u/filters.toml: [star] image: no such file /u/star.png"
+        ),
+        catalog.LoadError(
+            "/u/filters.toml", "teal", "/u/filters.toml: [teal] cube: line 7: expected 3 numbers"
+        ),
+    ]
+    monkeypatch.setattr(catalog, "load_errors", lambda: list(broken))
+    window = make_window(video=clip)
+    wait_frames(qtbot, window)
+    text = window.banner.label.text()
+    assert window.banner.isVisible() and "[star] image: no such file" in text and "1 more" in text
