@@ -260,7 +260,4 @@ def _follow_region(
 
 def _inside_share(box: FaceBox, outer: FaceBox) -> float:
     """The share of ``box``'s area that lies inside ``outer``."""
-    ax0, ay0, ax1, ay1 = box.xyxy
-    bx0, by0, bx1, by1 = outer.xyxy
-    inter = max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
-    return inter / (box.w * box.h)
+    return box.intersection_area(outer) / (box.w * box.h)

@@ -150,13 +150,15 @@ class FaceBox:
     def center_xy(self) -> tuple[float, float]:
         return (self.x + self.w / 2.0, self.y + self.h / 2.0)
 
-    def iou(self, other: FaceBox) -> float:
-        """Intersection over union with another box (0 when disjoint)."""
+    def intersection_area(self, other: FaceBox) -> float:
+        """The area (px²) this box shares with another (0 when disjoint)."""
         ax0, ay0, ax1, ay1 = self.xyxy
         bx0, by0, bx1, by1 = other.xyxy
-        iw = max(0.0, min(ax1, bx1) - max(ax0, bx0))
-        ih = max(0.0, min(ay1, by1) - max(ay0, by0))
-        inter = iw * ih
+        return max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+
+    def iou(self, other: FaceBox) -> float:
+        """Intersection over union with another box (0 when disjoint)."""
+        inter = self.intersection_area(other)
         union = self.w * self.h + other.w * other.h - inter
         return inter / union if union > 0 else 0.0
 
