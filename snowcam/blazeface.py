@@ -175,19 +175,11 @@ class BlazeFaceDetector:
         zoom: bool = False,
         zoom_every: int = 2,
     ) -> None:
-        from ai_edge_litert.interpreter import Interpreter
-
-        from snowcam.keypoints import ModelError
+        from snowcam.keypoints import ModelError, open_interpreter
         from snowcam.resources import models_dir
 
         path = Path(model_path) if model_path else models_dir() / "face_detection_short_range.tflite"
-        if not path.is_file():
-            raise ModelError(f"face detector model {path} is missing (see models/README.md)")
-        try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise ModelError(f"{path} is not a valid .tflite model ({exc})") from None
+        self._interpreter = open_interpreter(path, num_threads, "face detector model", "see models/README.md")
         inp = self._interpreter.get_input_details()[0]
         outs = {tuple(o["shape"][1:]): o["index"] for o in self._interpreter.get_output_details()}
         expected = {(N_ANCHORS, 4 + 2 * N_KEYPOINTS), (N_ANCHORS, 1)}

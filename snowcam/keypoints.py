@@ -41,6 +41,25 @@ from snowcam.types import (
 CARD_FORMAT = "snowcam-keypoints/1"
 
 
+def open_interpreter(path: Path, num_threads: int, what: str, fix: str) -> Any:
+    """A LiteRT interpreter for the ``.tflite`` file at ``path``, its tensors allocated.
+
+    Raises:
+        ModelError: ``"<what> <path> is missing; <fix>"`` or ``"<path> is not a valid .tflite
+            model (...); <fix>"``.
+    """
+    if not path.is_file():
+        raise ModelError(f"{what} {path} is missing; {fix}")
+    from ai_edge_litert.interpreter import Interpreter
+
+    try:
+        interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+        interpreter.allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        raise ModelError(f"{path} is not a valid .tflite model ({exc}); {fix}") from None
+    return interpreter
+
+
 class ModelError(RuntimeError):
     """The model file or its card is missing, corrupt or of the wrong kind; the message says which."""
 
@@ -174,17 +193,9 @@ class KeypointModel:
         self.path = path
         self.card = ModelCard.load(path.with_suffix(".json"))
         self.mirror_offset_px = self.card.mirror_offset_px
-        if not path.is_file():
-            raise ModelError(f"model file {path} is missing; rebuild it with `snowcam train`")
-        from ai_edge_litert.interpreter import Interpreter
-
-        try:
-            self._interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
-            self._interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as exc:
-            raise ModelError(
-                f"{path} is not a valid .tflite model ({exc}); rebuild it with `snowcam train`"
-            ) from None
+        self._interpreter = open_interpreter(
+            path, num_threads, "model file", "rebuild it with `snowcam train`"
+        )
         inp = self._interpreter.get_input_details()[0]
         outputs = {int(np.prod(o["shape"][1:])): o["index"] for o in self._interpreter.get_output_details()}
         size = self.card.input_size
