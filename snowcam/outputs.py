@@ -55,7 +55,7 @@ class RecordingOutput:
 
     def __init__(self, sink: VideoSink, path: Path, fps: float) -> None:
         self.path = path
-        self._recording = Recording(RecordingWriter(sink), fps, flip=False)
+        self._recording = Recording(RecordingWriter(sink), fps)
 
     @property
     def frames(self) -> int:

@@ -18,7 +18,6 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -146,20 +145,18 @@ class RecordingWriter:
 class Recording:
     """Turns processed frames with their times into a constant-rate stream for the writer.
 
-    ``fps`` is the recording's frame rate; with ``flip`` frames are mirrored left-right first.
-    Audio times are moved to the recording's clock (0 at its first frame).
+    ``fps`` is the recording's frame rate. Frames are written as given: mirroring is the
+    session's view rule (:func:`snowcam.session.mirror_view`), not the recording's. Audio times
+    are moved to the recording's clock (0 at its first frame).
     """
 
-    def __init__(self, writer: RecordingWriter, fps: float, flip: bool) -> None:
+    def __init__(self, writer: RecordingWriter, fps: float) -> None:
         self.writer = writer
         self.fps = fps
-        self.flip = flip
         self.frames = 0
         self._origin_s: float | None = None
 
     def add(self, frame: Frame, t_s: float) -> None:
-        if self.flip:
-            frame = cv2.flip(frame, 1)
         if self._origin_s is None:
             self._origin_s = t_s
         due = round((t_s - self._origin_s) * self.fps) + 1

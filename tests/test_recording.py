@@ -45,7 +45,7 @@ class ScriptedSink:
 
 def record(sink: ScriptedSink, n: int = 20) -> RecordingResult:
     writer = RecordingWriter(sink)
-    recording = Recording(writer, fps=10.0, flip=False)
+    recording = Recording(writer, fps=10.0)
     for i in range(n):
         recording.add(np.zeros((4, 4, 3), np.uint8), 100.0 + i / 10)
         recording.add_audio(np.zeros((160, 1), np.int16), 100.0 + i / 10)
@@ -82,7 +82,7 @@ def test_a_real_recording_with_sound(tmp_path: Path) -> None:
     from snowcam.video_writer import AudioFormat
 
     writer = RecordingWriter(VideoWriter(tmp_path / "clip.mp4", 10.0, (64, 48), audio=AudioFormat(16000, 1)))
-    recording = Recording(writer, fps=10.0, flip=False)
+    recording = Recording(writer, fps=10.0)
     for i in range(20):
         recording.add(np.full((48, 64, 3), i * 10, np.uint8), 50.0 + i / 10)
         tone = (8000 * np.sin(np.arange(1600) / 3)).astype(np.int16)[:, None]
