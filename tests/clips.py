@@ -14,7 +14,7 @@ from snowcam.pipeline import Pipeline
 from snowcam.sources import SourceError, SourceInfo
 from snowcam.types import Frame
 from tests.fakes import FakeDetector, OracleModel, ScriptedScene
-from tests.helpers import template_points, textured_frame
+from tests.helpers import template_points, textured_frame, write_video
 
 CLIP_SIZE = (320, 240)
 CLIP_FPS = 30.0
@@ -39,12 +39,7 @@ def frame_number(index: int) -> Frame:
 
 
 def write_clip(path: Path, frames: int = CLIP_FRAMES, fps: float = CLIP_FPS) -> Path:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, CLIP_SIZE)
-    assert writer.isOpened()
-    for i in range(frames):
-        writer.write(frame_number(i))
-    writer.release()
-    return path
+    return write_video(path, (frame_number(i) for i in range(frames)), fps)
 
 
 class FakeCamera:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from pathlib import Path
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -68,3 +71,17 @@ def textured_frame(height: int = 240, width: int = 320, seed: int = 0) -> npt.ND
     y, x = np.mgrid[0:height, 0:width]
     stripes = (127 + 120 * np.sin(x / 3.0) * np.cos(y / 5.0)).astype(np.uint8)
     return ((noise.astype(np.uint16) + stripes[..., None]) // 2).astype(np.uint8)
+
+
+def write_video(path: Path, frames: Iterable[npt.NDArray[np.uint8]], fps: float) -> Path:
+    """A small mp4 (MPEG-4 Part 2 through OpenCV) of BGR ``frames``, all of the first one's size."""
+    writer = None
+    for frame in frames:
+        if writer is None:
+            height, width = frame.shape[:2]
+            writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+            assert writer.isOpened()
+        writer.write(frame)
+    assert writer is not None, "a video needs a frame"
+    writer.release()
+    return path

@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
 
 from snowcam.cli import main
 from snowcam.resources import assets_dir, models_dir
-from tests.helpers import textured_frame
+from tests.helpers import textured_frame, write_video
 
 DEMO = assets_dir() / "demo.mp4"
 pytestmark = pytest.mark.skipif(
@@ -56,10 +55,7 @@ def test_bench_json_on_a_face_free_clip_is_strict_and_reports_no_face(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clip = tmp_path / "empty.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30, (640, 480))
-    for k in range(8):
-        writer.write(textured_frame(480, 640, seed=k))
-    writer.release()
+    write_video(clip, (textured_frame(480, 640, seed=k) for k in range(8)), 30)
     report = _bench(capsys, str(clip))
     assert set(report) == BENCH_KEYS
     assert report["frames"] == 8 and report["frames_with_face"] == 0

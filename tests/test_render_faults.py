@@ -17,13 +17,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import pytest
 
 from snowcam import video_writer
 from snowcam.cli import main
 from snowcam.resources import models_dir
+from tests.helpers import write_video
 from tests.media import DEMO, clip_with_tone, moov_first, streams
 
 pytestmark = pytest.mark.skipif(
@@ -226,10 +226,11 @@ def test_bench_json_is_strict_on_a_clip_without_faces(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     clip = tmp_path / "noise.mp4"
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (160, 120))
-    for i in range(5):
-        writer.write(np.random.default_rng(i).integers(0, 256, (120, 160, 3), dtype=np.uint8))
-    writer.release()
+    write_video(
+        clip,
+        (np.random.default_rng(i).integers(0, 256, (120, 160, 3), dtype=np.uint8) for i in range(5)),
+        30.0,
+    )
     code, stdout, _ = run_cli(["bench", str(clip), "--json", "--filter", "big-eyes"], capsys)
     assert code == 0
     report = strict_json(stdout)

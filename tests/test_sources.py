@@ -10,6 +10,7 @@ import pytest
 
 from snowcam import sources
 from snowcam.sources import CameraSource, FrameSource, SourceError, SourceInfo, VideoFileSource
+from tests.helpers import write_video
 
 W, H = 64, 48
 
@@ -20,12 +21,7 @@ def _level(i: int) -> int:
 
 def write_clip(path: Path, n_frames: int, fps: float = 10.0) -> Path:
     """A small mp4 whose frame i is a flat grey of level ``_level(i)`` (survives compression)."""
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (W, H))
-    assert writer.isOpened()
-    for i in range(n_frames):
-        writer.write(np.full((H, W, 3), _level(i), np.uint8))
-    writer.release()
-    return path
+    return write_video(path, (np.full((H, W, 3), _level(i), np.uint8) for i in range(n_frames)), fps)
 
 
 def test_file_source_reports_info_and_index_timestamps(tmp_path: Path) -> None:

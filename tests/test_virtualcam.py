@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import ClassVar
 
-import cv2
 import numpy as np
 import pytest
 
@@ -22,6 +21,7 @@ from snowcam.virtualcam import (
     open_pyvirtualcam,
 )
 from tests.fake_virtualcam import FakeVirtualCameraFactory
+from tests.helpers import write_video
 
 NO_LOOPBACK = "'v4l2loopback' backend: No v4l2 loopback device found at /dev/video[0-99]. Did you run " \
     "'modprobe v4l2loopback'? See also pyvirtualcam's documentation."  # fmt: skip
@@ -274,10 +274,7 @@ def test_every_frame_of_a_replay_reaches_the_virtual_camera_through_the_session(
     from snowcam.sources import VideoFileSource
 
     clip, n_frames = tmp_path / "clip.mp4", 9
-    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (48, 32))
-    for i in range(n_frames):
-        writer.write(bgr(48, 32, (0, 20 * i, 200)))
-    writer.release()
+    write_video(clip, (bgr(48, 32, (0, 20 * i, 200)) for i in range(n_frames)), 15.0)
     factory = FakeVirtualCameraFactory()
     session = Session(
         lambda spec: pytest.fail("no camera here"),

@@ -17,6 +17,7 @@ from snowcam import virtualcam_cli
 from snowcam.cli import main
 from snowcam.resources import models_dir
 from tests.fake_virtualcam import FakeVirtualCamera, FakeVirtualCameraFactory
+from tests.helpers import write_video
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP_FRAMES, CLIP_FPS, CLIP_SIZE = 6, 30.0, (96, 64)
@@ -37,12 +38,7 @@ def clip_frame(i: int) -> np.ndarray:
 @pytest.fixture
 def clip(tmp_path: Path) -> Path:
     path = tmp_path / "clip.mp4"
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), CLIP_FPS, CLIP_SIZE)
-    assert writer.isOpened()
-    for i in range(CLIP_FRAMES):
-        writer.write(clip_frame(i))
-    writer.release()
-    return path
+    return write_video(path, (clip_frame(i) for i in range(CLIP_FRAMES)), CLIP_FPS)
 
 
 def decoded(path: Path) -> list[np.ndarray]:
