@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from fractions import Fraction
 from pathlib import Path
 
@@ -95,3 +97,26 @@ def clip_with_odd_sound(path: Path, frames: int = 30) -> Path:
             chunk.sample_rate, chunk.pts = 50000, k * 1000
             out.mux(sound.encode(chunk))
     return path
+
+
+class FailingFile:
+    """A file that takes ``limit`` bytes and then fails every write with ``code`` (full disk...)."""
+
+    def __init__(self, path: Path, limit: int, code: int = errno.ENOSPC) -> None:
+        self._f = open(path, "xb", buffering=0)
+        self.limit, self.code, self.written = limit, code, 0
+
+    def write(self, data: bytes) -> int:
+        if self.written + len(data) > self.limit:
+            raise OSError(self.code, os.strerror(self.code))
+        self.written += len(data)
+        return self._f.write(data)
+
+    def fileno(self) -> int:
+        return self._f.fileno()
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._f.close()

@@ -24,7 +24,7 @@ from snowcam import video_writer
 from snowcam.cli import main
 from snowcam.resources import models_dir
 from tests.helpers import write_video
-from tests.media import DEMO, clip_with_tone, moov_first, streams
+from tests.media import DEMO, FailingFile, clip_with_tone, moov_first, streams
 
 pytestmark = pytest.mark.skipif(
     not (models_dir() / "keypoints.tflite").is_file(), reason="the shipped model is not built yet"
@@ -135,33 +135,13 @@ def test_an_unwritable_output_folder_exits_2(
     assert os.listdir(tmp_path) == []
 
 
-class FullDisk:
-    """A file that takes ``limit`` bytes and then fails with ENOSPC, like a full disk."""
-
-    def __init__(self, path: Path, limit: int) -> None:
-        self._f = open(path, "xb", buffering=0)
-        self.limit, self.written = limit, 0
-
-    def write(self, data: bytes) -> int:
-        if self.written + len(data) > self.limit:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.written += len(data)
-        return self._f.write(data)
-
-    def fileno(self) -> int:
-        return self._f.fileno()
-
-    def close(self) -> None:
-        self._f.close()
-
-
 def test_a_full_disk_exits_2_removes_the_partial_output_and_keeps_the_older_file(
     tmp_path: Path, tone_clip: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, stats = tmp_path / "out.mp4", tmp_path / "stats.json"
     out.write_bytes(b"an older render")
     stats.write_text("{}")
-    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FullDisk(path, 40_000))
+    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FailingFile(path, 40_000))
     code, stdout, err = run_cli(["render", str(tone_clip), "-o", str(out), "--stats", str(stats)], capsys)
     assert code == 2
     assert "disk full:" in err and "out.mp4" in err

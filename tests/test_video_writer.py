@@ -22,7 +22,7 @@ from snowcam.video_writer import (
     leftover_path,
     recover_recordings,
 )
-from tests.media import moov_first, streams
+from tests.media import FailingFile, moov_first, streams
 
 W, H = 160, 120
 FPS = 30.0
@@ -129,29 +129,6 @@ def test_unusable_folder_raises_sink_error(tmp_path: Path) -> None:
     with pytest.raises(SinkError, match=r"clip\.mp4"):
         VideoWriter(blocker / "clip.mp4", FPS, (W, H))
     assert os.listdir(tmp_path) == ["not_a_folder"]
-
-
-class FailingFile:
-    """A file that takes ``limit`` bytes and then fails every write with ``code`` (full disk...)."""
-
-    def __init__(self, path: Path, limit: int, code: int = errno.ENOSPC) -> None:
-        self._f = open(path, "xb", buffering=0)
-        self.limit, self.code, self.written = limit, code, 0
-
-    def write(self, data: bytes) -> int:
-        if self.written + len(data) > self.limit:
-            raise OSError(self.code, os.strerror(self.code))
-        self.written += len(data)
-        return self._f.write(data)
-
-    def fileno(self) -> int:
-        return self._f.fileno()
-
-    def flush(self) -> None:
-        pass
-
-    def close(self) -> None:
-        self._f.close()
 
 
 def write_until_failure(writer: VideoWriter, max_frames: int = 600) -> SinkError:

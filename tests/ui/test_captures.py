@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import time
 from pathlib import Path
@@ -13,34 +12,14 @@ from snowcam import video_writer
 from snowcam.resources import assets_dir
 from snowcam.ui.audio import Microphone
 from snowcam.video_writer import VideoWriter, leftover_path
-from tests.media import streams
+from tests.media import FailingFile, streams
 from tests.ui.support import wait_frames
-
-
-class FullDisk:
-    """A file that takes ``limit`` bytes and then fails with ENOSPC, like a full disk."""
-
-    def __init__(self, path: Path, limit: int) -> None:
-        self._f = open(path, "xb", buffering=0)
-        self.limit, self.written = limit, 0
-
-    def write(self, data: bytes) -> int:
-        if self.written + len(data) > self.limit:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        self.written += len(data)
-        return self._f.write(data)
-
-    def fileno(self) -> int:
-        return self._f.fileno()
-
-    def close(self) -> None:
-        self._f.close()
 
 
 def test_a_full_disk_stops_the_recording_and_keeps_a_playable_file(
     qtbot, make_window, clip: Path, monkeypatch
 ) -> None:
-    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FullDisk(path, 900_000))
+    monkeypatch.setattr(video_writer, "_open_exclusive", lambda path: FailingFile(path, 900_000))
     window = make_window(video=clip)
     wait_frames(qtbot, window)
     with qtbot.waitSignal(window.recording_cut_short, timeout=20000) as cut:
