@@ -125,7 +125,14 @@ def test_a_device_lost_mid_stream_turns_the_toggle_off_with_a_banner(
     window.virtualcam.action.trigger()
     qtbot.waitUntil(lambda: bool(vcam.opened) and len(vcam.last.frames) > 0, timeout=5000)
     vcam.last.fail_send = OSError("No such device")
-    qtbot.waitUntil(lambda: not window.virtualcam.action.isChecked(), timeout=5000)
+    # The toggle and the window each get the session's event through their own queued slot.
+    qtbot.waitUntil(
+        lambda: (
+            not window.virtualcam.action.isChecked()
+            and "stopped accepting frames" in window.banner.label.text()
+        ),
+        timeout=5000,
+    )
     assert "stopped accepting frames" in window.banner.label.text()
     assert vcam.last.closed and not window.virtualcam.status_label.isVisible()
     wait_frames(qtbot, window)
